@@ -1,0 +1,76 @@
+# Two commands matter: `make run` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PYTHON := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+# Profiles keep `make run` and `make test` on separate ports and data: a test run never
+# touches a running shop.
+PROFILE ?= run
+ifeq ($(PROFILE),test)
+  STACK_DIR  := $(CURDIR)/.stack/test
+  MYSQL_PORT := 3317
+  KAFKA_PORT := 19092
+  PORT       := 3100
+else
+  STACK_DIR  := $(CURDIR)/.stack/run
+  MYSQL_PORT ?= 3307
+  KAFKA_PORT ?= 9092
+  PORT       ?= 3000
+endif
+KAFKA_LOCAL_BROKERS ?= 1
+export STACK_DIR MYSQL_PORT KAFKA_PORT PORT KAFKA_LOCAL_BROKERS
+export MYSQL_HOST := 127.0.0.1
+export KAFKA_BROKERS := $(shell for i in $$(seq 0 $$(( $(KAFKA_LOCAL_BROKERS) - 1 ))); do \
+	printf '127.0.0.1:%s,' $$(( $(KAFKA_PORT) + 2 * i )); done | sed 's/,$$//')
+export KAFKA_REPLICATION_FACTOR := $(shell echo $$(( $(KAFKA_LOCAL_BROKERS) < 3 ? $(KAFKA_LOCAL_BROKERS) : 3 )))
+export CLICKHOUSE_DATA_DIR := $(STACK_DIR)/chdb
+export FAUST_DATA_DIR := $(STACK_DIR)/faust
+
+.PHONY: help install up down status migrate seed run test test-in-profile lint
+
+help:
+	@echo "make run    install what is missing, start MariaDB + Kafka, seed, serve http://localhost:3000"
+	@echo "make test   the same stack on its own ports and data, then the whole test suite"
+	@echo "make lint   ruff and mypy"
+
+install: $(STAMP)
+	@devstack/install-system.sh
+
+# Reinstall the Python side only when the project's dependencies change.
+$(STAMP): pyproject.toml
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+up: install
+	@devstack/stack.sh up
+
+down:
+	@devstack/stack.sh down
+
+status:
+	@devstack/stack.sh status
+
+migrate: install
+	@$(VENV)/bin/ecommerce-stream migrate
+
+seed: install
+	@$(VENV)/bin/ecommerce-stream seed
+
+run: install
+	@devstack/run.sh
+
+test:
+	@$(MAKE) --no-print-directory PROFILE=test test-in-profile
+
+test-in-profile: install
+	@devstack/test.sh $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check ecommerce_stream tests
+	$(VENV)/bin/ruff format --check ecommerce_stream tests
+	$(VENV)/bin/mypy

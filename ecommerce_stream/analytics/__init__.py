@@ -1,0 +1,1 @@
+"""Analytics: events turned into flat order rows, loaded into ClickHouse, and queried."""

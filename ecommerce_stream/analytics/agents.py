@@ -1,0 +1,89 @@
+"""The transformer (order.events → orders_analytics) and the ClickHouse sink agents."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from faust import StreamT
+
+from ecommerce_stream.analytics.models import OrderAnalyticsRow
+from ecommerce_stream.analytics.store import AnalyticsStore
+from ecommerce_stream.analytics.transform import (
+    InvalidEvent,
+    decode_event,
+    row_from_created,
+    row_from_order,
+)
+from ecommerce_stream.app import app, clickhouse, mysql, settings
+from ecommerce_stream.catalog import repository as catalog
+from ecommerce_stream.orders import repository as orders
+from ecommerce_stream.orders.models import OrderCreated, OrderEvent
+from ecommerce_stream.topics import dead_letter_topic, order_events_topic, orders_analytics_topic
+
+log = logging.getLogger(__name__)
+
+analytics_store = AnalyticsStore(clickhouse)
+
+# Order id → the highest version already turned into an analytics row. Changelog-backed, so a
+# restarted worker still drops replays and stale duplicates.
+applied_versions = app.Table(
+    "order-versions", key_type=str, value_type=int, default=int, help="Last version per order."
+)
+
+MAX_SINK_BACKOFF_SECONDS = 30.0
+
+
+async def _analytics_row(event: OrderEvent) -> OrderAnalyticsRow | None:
+    if isinstance(event, OrderCreated):
+        return row_from_created(event)
+    # Status changes, deletes and restores: the live order is the truth for the full row.
+    async with mysql.cursor() as cur:
+        order = await orders.get_order(cur, event.orderId)
+        if order is None:
+            return None  # purged after its retention: nothing left to describe
+        user_name = await catalog.user_name(cur, order.user_id) or ""
+    return row_from_order(order, user_name, event)
+
+
+@app.agent(order_events_topic)
+async def transform_order_events(stream: StreamT[bytes]) -> None:
+    """Each new order version becomes one flat row; stale or repeated versions are dropped."""
+    async for message in stream.events():
+        try:
+            event = decode_event(message.value)
+        except InvalidEvent as error:
+            log.warning("dead-lettering message at %s: %s", message.message.tp, error)
+            await dead_letter_topic.send(
+                key=message.message.key,
+                value=message.message.value or b"",
+                headers={"reason": str(error).encode()[:1000]},
+            )
+            continue
+        if event.version <= applied_versions[event.orderId]:
+            continue
+        row = await _analytics_row(event)
+        if row is None or row.version <= applied_versions[event.orderId]:
+            continue
+        await orders_analytics_topic.send(key=row.order_id, value=row)
+        applied_versions[event.orderId] = row.version
+
+
+@app.agent(orders_analytics_topic)
+async def sink_to_clickhouse(stream: StreamT[OrderAnalyticsRow]) -> None:
+    """Batched inserts; the batch's offsets are committed only after ClickHouse took it."""
+    async for batch in stream.take(settings.sink_batch_size, within=settings.sink_batch_seconds):
+        await _insert_until_stored(batch)
+
+
+async def _insert_until_stored(rows: list[OrderAnalyticsRow]) -> None:
+    delay = 0.1
+    while True:
+        try:
+            await analytics_store.insert_rows(rows)
+            return
+        except Exception as error:
+            log.warning("ClickHouse insert of %d rows failed, retrying in %.1fs: %r",
+                        len(rows), delay, error)
+            await asyncio.sleep(delay)
+            delay = min(MAX_SINK_BACKOFF_SECONDS, delay * 2)

@@ -1,0 +1,54 @@
+"""The Faust application: configuration, the shared stores, and the `ecommerce-stream` entry point.
+
+Agents, timers, tables, views and commands live in the domain packages and are found by
+autodiscovery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from ecommerce_stream.settings import get_settings
+from ecommerce_stream.stores.clickhouse import make_clickhouse
+from ecommerce_stream.stores.mysql import MySQL
+from ecommerce_stream.web.errors import json_errors
+
+MAX_REQUEST_BODY_BYTES = 256 * 1024
+
+settings = get_settings()
+
+app = faust.App(
+    settings.kafka_consumer_group_id,
+    broker=settings.kafka_broker_urls,
+    broker_client_id=settings.kafka_client_id,
+    autodiscover=True,
+    origin="ecommerce_stream",
+    store="memory://",
+    datadir=str(settings.faust_data_dir),
+    topic_partitions=settings.kafka_topic_partitions,
+    topic_replication_factor=settings.kafka_replication_factor,
+    # The relay marks an outbox row processed on this ack: it must mean "replicated".
+    producer_acks=-1,
+    consumer_auto_offset_reset="earliest",
+    web_port=settings.port,
+    web_host="localhost",
+    web_application_options={
+        "client_max_size": MAX_REQUEST_BODY_BYTES,
+        "middlewares": [json_errors],
+    },
+)
+
+mysql = MySQL(settings)
+clickhouse = make_clickhouse(settings)
+
+
+@app.on_before_shutdown.connect
+async def _close_stores(sender: Any, **_: Any) -> None:
+    await mysql.close()
+    await clickhouse.close()
+
+
+def main() -> None:
+    """Console script `ecommerce-stream`: Faust's own CLI plus the project's commands."""
+    app.main()

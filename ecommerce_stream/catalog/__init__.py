@@ -1,0 +1,1 @@
+"""Catalog: the shop's customers and products (demo data seeded by `ecommerce-stream seed`)."""

@@ -1,0 +1,1 @@
+"""Health: whether MySQL, Kafka and ClickHouse answer, and how far behind the pipeline is."""

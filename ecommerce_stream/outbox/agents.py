@@ -1,0 +1,33 @@
+"""The relay's timers: a leader-only poll (the fallback to the after-commit wake-up) and cleanup."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from datetime import timedelta
+
+from ecommerce_stream.app import app, mysql, settings
+from ecommerce_stream.outbox.relay import OutboxRelay
+from ecommerce_stream.topics import order_events_topic
+
+PROCESSED_RETENTION = timedelta(days=1)
+
+
+async def _publish(order_id: str, payload: bytes) -> Awaitable[object]:
+    # send() only queues the message; the returned future resolves on the brokers' ack.
+    ack: Awaitable[object] = await order_events_topic.send(key=order_id, value=payload)
+    return ack
+
+
+relay = OutboxRelay(mysql, _publish, settings.outbox_batch_size, app.is_leader)
+
+
+@app.timer(interval=settings.outbox_polling_interval, on_leader=True)
+async def relay_outbox() -> None:
+    """Publish what the after-commit wake-up missed (another worker's orders, failed retries)."""
+    await relay.drain()
+
+
+@app.timer(interval=3600.0, on_leader=True)
+async def clean_outbox() -> None:
+    """Delete relayed rows after a day; unprocessed rows are never touched."""
+    await relay.delete_processed(PROCESSED_RETENTION)

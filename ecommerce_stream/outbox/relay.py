@@ -1,0 +1,96 @@
+"""Publishes outbox rows to `order.events` and marks them processed once the brokers acked.
+
+At least once: a crash between the ack and the mark republishes the row, which the
+transformer drops by version. No row is ever skipped: each pass reads every unprocessed row."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from ecommerce_stream.outbox import repository as outbox
+from ecommerce_stream.stores.mysql import MySQL
+
+log = logging.getLogger(__name__)
+
+# send(key, value) -> an awaitable that resolves when the brokers acknowledged the message.
+Publish = Callable[[str, bytes], Awaitable[Awaitable[object]]]
+
+MAX_BACKOFF_SECONDS = 60.0
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff after the n-th failed publish: 0.5 s, 1 s, 2 s, ... capped at 60 s."""
+    return timedelta(seconds=min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** max(0, attempts - 1)))
+
+
+class OutboxRelay:
+    def __init__(
+        self, mysql: MySQL, publish: Publish, batch_size: int, is_leader: Callable[[], bool]
+    ) -> None:
+        self._mysql = mysql
+        self._publish = publish
+        self._batch_size = batch_size
+        self._is_leader = is_leader
+        self._lock = asyncio.Lock()
+        self._again = False
+        self._wakeups: set[asyncio.Task[int]] = set()
+
+    def notify(self) -> None:
+        """Called after every commit that wrote an event: relay now, not at the next poll."""
+        if not self._is_leader():
+            return
+        if self._lock.locked():
+            # The running pass will go round once more and pick the new row up.
+            self._again = True
+            return
+        task = asyncio.ensure_future(self.drain())
+        self._wakeups.add(task)
+        task.add_done_callback(self._wakeups.discard)
+
+    async def drain(self) -> int:
+        """Relay until no due row is left; one pass at a time. Returns rows published."""
+        published = 0
+        async with self._lock:
+            while True:
+                self._again = False
+                sent, full = await self._relay_batch()
+                published += sent
+                if not (full or self._again):
+                    return published
+
+    async def _relay_batch(self) -> tuple[int, bool]:
+        async with self._mysql.cursor() as cur:
+            rows = await outbox.fetch_pending(cur, self._batch_size)
+        if not rows:
+            return 0, False
+        acks = []
+        for row in rows:
+            try:
+                acks.append(await self._publish(row.aggregate_id, row.payload))
+            except Exception as error:  # a send that could not even be queued
+                acks.append(_failed(error))
+        results = await asyncio.gather(*acks, return_exceptions=True)
+        done = [row.id for row, result in zip(rows, results, strict=True)
+                if not isinstance(result, BaseException)]
+        async with self._mysql.transaction() as cur:
+            await outbox.mark_processed(cur, done)
+            now = datetime.now(UTC)
+            for row, result in zip(rows, results, strict=True):
+                if isinstance(result, BaseException):
+                    log.warning("outbox row %s not published: %r", row.id, result)
+                    await outbox.mark_failed(
+                        cur, row.id, repr(result), now + retry_delay(row.attempts + 1)
+                    )
+        return len(done), len(rows) == self._batch_size and len(done) == len(rows)
+
+    async def delete_processed(self, older_than: timedelta, batch: int = 10_000) -> int:
+        cutoff = datetime.now(UTC) - older_than
+        async with self._mysql.cursor() as cur:
+            return await outbox.delete_processed_before(cur, cutoff, batch)
+
+
+async def _failed(error: BaseException) -> None:
+    raise error

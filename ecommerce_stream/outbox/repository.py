@@ -1,0 +1,94 @@
+"""SQL of the `outbox` table: the writes of the unit of work and the reads and marks of the relay."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiomysql
+
+from ecommerce_stream.orders.models import OrderEvent
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    id: int
+    aggregate_id: str
+    payload: bytes
+    attempts: int
+
+
+async def add_events(cur: aiomysql.Cursor, events: Sequence[OrderEvent]) -> None:
+    """Called only by the unit of work, inside the transaction that changed the order."""
+    if not events:
+        return
+    await cur.executemany(
+        "INSERT INTO outbox (event_id, aggregate_type, aggregate_id, event_type, payload,"
+        " created_at, available_at) VALUES (%s, 'Order', %s, %s, %s, %s, %s)",
+        [
+            (
+                event.eventId,
+                event.orderId,
+                event.eventType,
+                event.dumps().decode(),
+                event.occurredAt.replace(tzinfo=None),
+                event.occurredAt.replace(tzinfo=None),
+            )
+            for event in events
+        ],
+    )
+
+
+async def fetch_pending(cur: aiomysql.Cursor, limit: int) -> list[PendingEvent]:
+    """Every unprocessed row that is due, oldest first. No 'highest id sent' bookmark: a row
+    committed late with a lower id is still found."""
+    await cur.execute(
+        "SELECT id, aggregate_id, payload, attempts FROM outbox"
+        " WHERE processed = FALSE AND available_at <= UTC_TIMESTAMP(6)"
+        " ORDER BY id LIMIT %s",
+        (limit,),
+    )
+    return [
+        PendingEvent(
+            id=row["id"],
+            aggregate_id=row["aggregate_id"],
+            payload=row["payload"].encode() if isinstance(row["payload"], str) else row["payload"],
+            attempts=row["attempts"],
+        )
+        for row in await cur.fetchall()
+    ]
+
+
+async def mark_processed(cur: aiomysql.Cursor, ids: Sequence[int]) -> None:
+    if ids:
+        placeholders = ", ".join(["%s"] * len(ids))
+        await cur.execute(
+            "UPDATE outbox SET processed = TRUE, processed_at = UTC_TIMESTAMP(6), last_error = NULL"
+            f" WHERE id IN ({placeholders})",
+            tuple(ids),
+        )
+
+
+async def mark_failed(
+    cur: aiomysql.Cursor, event_id: int, error: str, retry_at: datetime
+) -> None:
+    await cur.execute(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = %s, available_at = %s"
+        " WHERE id = %s",
+        (error[:2000], retry_at.replace(tzinfo=None), event_id),
+    )
+
+
+async def backlog(cur: aiomysql.Cursor) -> int:
+    await cur.execute("SELECT COUNT(*) AS backlog FROM outbox WHERE processed = FALSE")
+    row = await cur.fetchone()
+    return int(row["backlog"])
+
+
+async def delete_processed_before(cur: aiomysql.Cursor, cutoff: datetime, limit: int) -> int:
+    deleted: int = await cur.execute(
+        "DELETE FROM outbox WHERE processed = TRUE AND processed_at < %s LIMIT %s",
+        (cutoff.replace(tzinfo=None), limit),
+    )
+    return deleted

@@ -1,0 +1,75 @@
+"""The one place that reads configuration: environment variables and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; names match SPEC §7 and `.env.example`."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    environment: str = Field("development", description="`production` enforces secrets.")
+    port: int = Field(3000, ge=1, le=65535)
+
+    mysql_host: str = "127.0.0.1"
+    mysql_port: int = 3307
+    mysql_user: str = "ecommerce"
+    mysql_password: SecretStr = SecretStr("ecommerce")
+    mysql_database: str = "ecommerce"
+    mysql_pool_size: int = Field(20, ge=1)
+
+    kafka_brokers: str = "127.0.0.1:9092"
+    kafka_client_id: str = "ecommerce-stream"
+    kafka_consumer_group_id: str = "order-event-transformer"
+    kafka_topic_partitions: int = Field(3, ge=1)
+    kafka_replication_factor: int = Field(1, ge=1)
+
+    clickhouse_host: str = ""
+    clickhouse_user: str = "default"
+    clickhouse_password: SecretStr = SecretStr("")
+    clickhouse_database: str = "analytics"
+    clickhouse_data_dir: Path = PROJECT_ROOT / ".stack" / "run" / "chdb"
+
+    faust_data_dir: Path = PROJECT_ROOT / ".stack" / "run" / "faust"
+
+    outbox_batch_size: int = Field(100, ge=1, le=10_000)
+    outbox_polling_interval: float = Field(1.0, gt=0)
+
+    sink_batch_size: int = Field(1000, ge=1)
+    sink_batch_seconds: float = Field(0.05, gt=0)
+
+    admin_token: SecretStr = SecretStr("")
+    soft_delete_retention_days: int = Field(7, ge=0)
+    analytics_tz: str = "UTC"
+
+    @field_validator("analytics_tz")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)  # fail at start-up rather than on every analytics query
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @property
+    def kafka_broker_urls(self) -> list[str]:
+        """Faust wants `kafka://host:port` URLs, one per bootstrap broker."""
+        return [f"kafka://{hostport.strip()}" for hostport in self.kafka_brokers.split(",")]
+
+    @property
+    def clickhouse_is_server(self) -> bool:
+        return self.clickhouse_host.startswith(("http://", "https://"))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,151 @@
+"""ClickHouse access: the embedded chDB engine by default, a ClickHouse server over HTTP when
+`CLICKHOUSE_HOST` is a URL. Both speak the same SQL and exchange rows as JSONEachRow."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from ecommerce_stream.settings import PROJECT_ROOT, Settings
+
+DDL_DIR = PROJECT_ROOT / "clickhouse"
+Row = dict[str, Any]
+
+# Decimals come back as strings so money stays exact to the cent end to end.
+_OUTPUT_SETTINGS = "SETTINGS output_format_json_quote_decimals = 1, output_format_json_quote_64bit_integers = 0"
+
+
+class ClickHouse(ABC):
+    """Blocking drivers behind an executor: no ClickHouse call ever runs on the event loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.database = settings.clickhouse_database
+        # One thread: chDB sessions are not meant for concurrent use, and a single
+        # ordered lane also keeps a server client's requests simple.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def execute(self, sql: str) -> None:
+        await self._run(self._execute_blocking, sql)
+
+    async def query(self, sql: str) -> list[Row]:
+        raw: bytes = await self._run(self._query_blocking, f"{sql} FORMAT JSONEachRow {_OUTPUT_SETTINGS}")
+        return [json.loads(line) for line in raw.splitlines() if line]
+
+    async def insert(self, table: str, rows: Sequence[Row]) -> None:
+        if rows:
+            body = "\n".join(json.dumps(row, default=str) for row in rows)
+            await self._run(self._insert_blocking, table, body)
+
+    async def version(self) -> str:
+        rows = await self.query("SELECT version() AS version")
+        return str(rows[0]["version"])
+
+    async def apply_ddl(self, ddl_dir: Path = DDL_DIR) -> list[str]:
+        """Run every `clickhouse/*.sql` in name order; each is idempotent (IF NOT EXISTS)."""
+        applied = []
+        for path in sorted(ddl_dir.glob("*.sql")):
+            statement = Template(path.read_text()).substitute(database=self.database)
+            await self.execute(statement)
+            applied.append(path.name)
+        return applied
+
+    async def close(self) -> None:
+        await self._run(self._close_blocking)
+        self._executor.shutdown(wait=True)
+
+    @abstractmethod
+    def _execute_blocking(self, sql: str) -> None: ...
+
+    @abstractmethod
+    def _query_blocking(self, sql: str) -> bytes: ...
+
+    @abstractmethod
+    def _insert_blocking(self, table: str, json_each_row: str) -> None: ...
+
+    @abstractmethod
+    def _close_blocking(self) -> None: ...
+
+
+class EmbeddedClickHouse(ClickHouse):
+    """chDB with its data in `CLICKHOUSE_DATA_DIR`; that directory belongs to this one process."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self._data_dir = settings.clickhouse_data_dir
+        self._session: Any = None
+
+    def _session_blocking(self) -> Any:
+        if self._session is None:
+            from chdb import session  # imported late: loading the engine takes a moment
+
+            self._data_dir.mkdir(parents=True, exist_ok=True)
+            self._session = session.Session(str(self._data_dir))
+        return self._session
+
+    def _execute_blocking(self, sql: str) -> None:
+        self._session_blocking().query(sql)
+
+    def _query_blocking(self, sql: str) -> bytes:
+        result: bytes = self._session_blocking().query(sql).bytes()
+        return result
+
+    def _insert_blocking(self, table: str, json_each_row: str) -> None:
+        self._session_blocking().query(f"INSERT INTO {table} FORMAT JSONEachRow\n{json_each_row}")
+
+    def _close_blocking(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+class ServerClickHouse(ClickHouse):
+    """A ClickHouse server reached with clickhouse-connect over HTTP(S)."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self._settings = settings
+        self._client: Any = None
+
+    def _client_blocking(self) -> Any:
+        if self._client is None:
+            import clickhouse_connect
+
+            s = self._settings
+            self._client = clickhouse_connect.get_client(
+                dsn=s.clickhouse_host,
+                username=s.clickhouse_user,
+                password=s.clickhouse_password.get_secret_value(),
+            )
+        return self._client
+
+    def _execute_blocking(self, sql: str) -> None:
+        self._client_blocking().command(sql)
+
+    def _query_blocking(self, sql: str) -> bytes:
+        result: bytes = self._client_blocking().raw_query(sql)
+        return result
+
+    def _insert_blocking(self, table: str, json_each_row: str) -> None:
+        self._client_blocking().raw_insert(
+            table, insert_block=json_each_row.encode(), fmt="JSONEachRow"
+        )
+
+    def _close_blocking(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def make_clickhouse(settings: Settings) -> ClickHouse:
+    if settings.clickhouse_is_server:
+        return ServerClickHouse(settings)
+    return EmbeddedClickHouse(settings)

@@ -1,0 +1,23 @@
+"""The Kafka topics of the pipeline, declared once; keys are order ids everywhere."""
+
+from __future__ import annotations
+
+from ecommerce_stream.analytics.models import OrderAnalyticsRow
+from ecommerce_stream.app import app
+
+ORDER_EVENTS = "order.events"
+ORDERS_ANALYTICS = "orders_analytics"
+ORDER_EVENTS_DLQ = "order.events.dlq"
+
+# Raw bytes: the outbox already holds each event serialized, and the transformer decodes
+# by hand so an undecodable message goes to the dead-letter topic instead of crashing it.
+order_events_topic = app.topic(
+    ORDER_EVENTS, key_type=str, key_serializer="raw", value_type=bytes, value_serializer="raw"
+)
+orders_analytics_topic = app.topic(
+    ORDERS_ANALYTICS, key_type=str, key_serializer="raw", value_type=OrderAnalyticsRow
+)
+dead_letter_topic = app.topic(
+    ORDER_EVENTS_DLQ, key_type=bytes, key_serializer="raw", value_type=bytes,
+    value_serializer="raw",
+)

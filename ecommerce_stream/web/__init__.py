@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every domain's views, and the static shop and dashboard pages."""

@@ -1,0 +1,96 @@
+"""Shared fixtures. Services come from `make test` (devstack); the app is started once here."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from ecommerce_stream.settings import PROJECT_ROOT, Settings, get_settings
+from ecommerce_stream.stores.mysql import MySQL
+
+APP_START_TIMEOUT_SECONDS = 120
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def base_url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.port}"
+
+
+def _healthy(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{url}/api/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def app_server(settings: Settings, base_url: str) -> Iterator[str]:
+    """The Faust worker (API, pages, agents) on the test profile, started once per session
+    (or reused, when a developer already runs one on that port)."""
+    if _healthy(base_url):
+        yield base_url
+        return
+    log_dir = Path(os.environ.get("STACK_DIR", PROJECT_ROOT / ".stack" / "test"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / "app.log"
+    with log_path.open("ab") as log_file:
+        process = subprocess.Popen(
+            [str(PROJECT_ROOT / ".venv" / "bin" / "ecommerce-stream"), "worker", "-l", "info"],
+            cwd=PROJECT_ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + APP_START_TIMEOUT_SECONDS
+    while not _healthy(base_url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            tail = log_path.read_text(errors="replace")[-4000:]
+            pytest.fail(f"the app did not become healthy; log tail:\n{tail}")
+        time.sleep(0.25)
+    yield base_url
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+async def http(app_server: str) -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(base_url=app_server) as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+async def mysql(settings: Settings) -> AsyncIterator[MySQL]:
+    store = MySQL(settings)
+    yield store
+    await store.close()
+
+
+async def poll(condition, *, timeout: float = 10.0, interval: float = 0.05):  # type: ignore[no-untyped-def]
+    """Await `condition()` until it returns something truthy, or fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
+        await asyncio.sleep(interval)

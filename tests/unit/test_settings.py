@@ -1,0 +1,40 @@
+"""Settings from the environment: defaults, broker URLs, the ClickHouse mode."""
+
+import pytest
+from pydantic import ValidationError
+
+from ecommerce_stream.settings import Settings
+
+
+def test_defaults_follow_the_spec() -> None:
+    settings = Settings(_env_file=None)
+    assert settings.port == 3000
+    assert settings.kafka_consumer_group_id == "order-event-transformer"
+    assert settings.outbox_batch_size == 100
+    assert settings.soft_delete_retention_days == 7
+    assert settings.analytics_tz == "UTC"
+
+
+def test_brokers_become_faust_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BROKERS", "a:9092, b:9094")
+    assert Settings(_env_file=None).kafka_broker_urls == ["kafka://a:9092", "kafka://b:9094"]
+
+
+@pytest.mark.parametrize(
+    ("host", "is_server"),
+    [("", False), ("http://clickhouse:8123", True), ("https://ch.example:8443", True)],
+)
+def test_clickhouse_mode(monkeypatch: pytest.MonkeyPatch, host: str, is_server: bool) -> None:
+    monkeypatch.setenv("CLICKHOUSE_HOST", host)
+    assert Settings(_env_file=None).clickhouse_is_server is is_server
+
+
+def test_unknown_time_zone_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANALYTICS_TZ", "Mars/Olympus")
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None)
+
+
+def test_secrets_do_not_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_TOKEN", "s3cr3t-token")
+    assert "s3cr3t-token" not in repr(Settings(_env_file=None))
