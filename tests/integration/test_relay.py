@@ -21,13 +21,12 @@ async def _messages_for(settings: Settings, order_id: str) -> list[dict[str, obj
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_brokers, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [TopicPartition(ORDER_EVENTS, p)
-                      for p in consumer.partitions_for_topic(ORDER_EVENTS) or ()]
+        partitions = [TopicPartition(ORDER_EVENTS, p) for p in range(settings.kafka_topic_partitions)]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
         found = []
-        while any(await consumer.position(tp) < ends[tp] for tp in partitions):
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
             batches = await consumer.getmany(timeout_ms=1000)
             for records in batches.values():
                 found += [json.loads(r.value) for r in records if r.key == order_id.encode()]

@@ -6,6 +6,13 @@ from pydantic import ValidationError
 from ecommerce_stream.settings import Settings
 
 
+@pytest.fixture(autouse=True)
+def _no_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test the settings' own defaults, not the profile that `make test` exports."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
 def test_defaults_follow_the_spec() -> None:
     settings = Settings(_env_file=None)
     assert settings.port == 3000
