@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh — helpers shared by the devstack service scripts (sourced, not run).
 # Keeps path defaults, pid-file handling and bounded polling in one place so
 # mariadb.sh and kafka.sh behave the same way.
@@ -14,13 +15,23 @@ STACK_CACHE_DIR="${STACK_CACHE_DIR:-$REPO_DIR/.stack/cache}"
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# alive PID — true while the process runs. A killed server stays visible to
+# kill -0 as a zombie until PID 1 reaps it, which here can take a while.
+alive() {
+    local stat
+    kill -0 "$1" 2>/dev/null || return 1
+    read -r stat <"/proc/$1/stat" 2>/dev/null || return 1
+    stat="${stat##*) }"
+    [ "${stat%% *}" != Z ]
+}
+
 # pid_of PIDFILE — prints the pid if that process is alive. A stale pid file
 # (left by a crash or a reboot) is removed so callers only see live processes.
 pid_of() {
     local pidfile="$1" pid
     [ -s "$pidfile" ] || return 1
     pid="$(tr -dc '0-9' <"$pidfile")"
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    if [ -n "$pid" ] && alive "$pid"; then
         printf '%s\n' "$pid"
         return 0
     fi
@@ -36,7 +47,7 @@ wait_for() {
     shift 2
     local deadline=$((SECONDS + timeout))
     until "$@" >/dev/null 2>&1; do
-        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+        if [ -n "$pid" ] && ! alive "$pid"; then
             return 2
         fi
         if [ "$SECONDS" -ge "$deadline" ]; then
@@ -49,7 +60,7 @@ wait_for() {
 # wait_gone PID TIMEOUT_S — true once the process has exited.
 wait_gone() {
     local pid="$1" deadline=$((SECONDS + $2))
-    while kill -0 "$pid" 2>/dev/null; do
+    while alive "$pid"; do
         [ "$SECONDS" -lt "$deadline" ] || return 1
         sleep 0.2
     done

@@ -46,12 +46,13 @@ server_bin() {
 # --defaults-file everywhere: /etc/mysql/my.cnf points clients and server at
 # the system instance's socket, which must never be picked up by accident.
 admin() { mariadb-admin --defaults-file="$CNF" -u "$SUPERUSER" "$@"; }
-sql() { mariadb --defaults-file="$CNF" -u "$SUPERUSER" --batch "$@"; }
+sql() { mariadb --defaults-file="$CNF" -u "$SUPERUSER" --batch; }
 
 sql_string() {
     local s="${1//\\/\\\\}"
     printf "'%s'" "${s//\'/\'\'}"
 }
+# shellcheck disable=SC2016 # the backticks are SQL identifier quotes
 sql_ident() { printf '`%s`' "${1//\`/\`\`}"; }
 
 write_config() {
@@ -126,6 +127,7 @@ EOF
 }
 
 start() {
+    local pid
     if pid="$(pid_of "$PID_FILE")"; then
         log "already running (pid $pid, 127.0.0.1:$MYSQL_PORT)"
         return 0
@@ -141,7 +143,6 @@ start() {
     local user_opt=()
     # mariadbd refuses to run as root unless told to explicitly.
     [ "$(id -u)" -ne 0 ] || user_opt=(--user=root)
-    local pid
     pid="$(start_detached "$DB_DIR/mariadbd.out" "$(server_bin)" --defaults-file="$CNF" "${user_opt[@]}")"
 
     local rc=0
@@ -150,7 +151,9 @@ start() {
         show_log_tail "$ERROR_LOG"
         show_log_tail "$DB_DIR/mariadbd.out"
         [ "$rc" -eq 2 ] && die "mariadbd exited during startup"
-        stop
+        # By pid, not pid file: a server stuck in startup may not have written it.
+        kill -TERM "$pid" 2>/dev/null || true
+        wait_gone "$pid" 30 || kill -KILL "$pid" 2>/dev/null || true
         die "mariadbd not ready after 60 s"
     fi
     create_app_account

@@ -1,1 +1,1 @@
-"""ecommerce-stream: orders in MySQL, an outbox relayed through Kafka by Faust, analytics in ClickHouse."""
+"""ecommerce-stream: orders in MySQL, relayed through Kafka by Faust, analytics in ClickHouse."""

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @model_validator(mode="after")
+    def _production_needs_an_admin_token(self) -> Settings:
+        if self.environment == "production" and not self.admin_token.get_secret_value():
+            raise ValueError("ADMIN_TOKEN must be set when ENVIRONMENT=production")
+        return self
 
     @property
     def kafka_broker_urls(self) -> list[str]:

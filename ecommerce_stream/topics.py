@@ -18,6 +18,9 @@ orders_analytics_topic = app.topic(
     ORDERS_ANALYTICS, key_type=str, key_serializer="raw", value_type=OrderAnalyticsRow
 )
 dead_letter_topic = app.topic(
-    ORDER_EVENTS_DLQ, key_type=bytes, key_serializer="raw", value_type=bytes,
+    ORDER_EVENTS_DLQ,
+    key_type=bytes,
+    key_serializer="raw",
+    value_type=bytes,
     value_serializer="raw",
 )

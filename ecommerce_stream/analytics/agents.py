@@ -83,7 +83,11 @@ async def _insert_until_stored(rows: list[OrderAnalyticsRow]) -> None:
             await analytics_store.insert_rows(rows)
             return
         except Exception as error:
-            log.warning("ClickHouse insert of %d rows failed, retrying in %.1fs: %r",
-                        len(rows), delay, error)
+            log.warning(
+                "ClickHouse insert of %d rows failed, retrying in %.1fs: %r",
+                len(rows),
+                delay,
+                error,
+            )
             await asyncio.sleep(delay)
             delay = min(MAX_SINK_BACKOFF_SECONDS, delay * 2)

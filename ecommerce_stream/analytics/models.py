@@ -8,8 +8,9 @@ from decimal import Decimal
 import faust
 
 
-class OrderAnalyticsRow(faust.Record, coerce=True, serializer="json",
-                        namespace="ecommerce_stream.OrderAnalyticsRow"):
+class OrderAnalyticsRow(
+    faust.Record, coerce=True, serializer="json", namespace="ecommerce_stream.OrderAnalyticsRow"
+):
     order_id: str
     user_id: int
     user_name: str

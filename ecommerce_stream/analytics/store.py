@@ -44,7 +44,9 @@ class AnalyticsStore:
         return Stats(
             total_orders=orders,
             total_revenue=revenue,
-            average_order_value=(revenue / orders).quantize(Decimal("0.01")) if orders else Decimal(0),
+            average_order_value=(revenue / orders).quantize(Decimal("0.01"))
+            if orders
+            else Decimal(0),
             total_products=int(row["products"]),
             total_users=int(row["users"]),
         )

@@ -24,7 +24,9 @@ class ClickHouseHealthView(View):
         try:
             health = ClickHouseHealth(status="ok", version=await clickhouse.version())
         except Exception as error:
-            return json_model(ClickHouseHealth(status="down", error=type(error).__name__), status=503)
+            return json_model(
+                ClickHouseHealth(status="down", error=type(error).__name__), status=503
+            )
         return json_model(health)
 
 
@@ -32,7 +34,7 @@ class ClickHouseHealthView(View):
 class AppliedVersionView(View):
     """The transformer's table: the last order version it turned into an analytics row."""
 
-    @app.table_route(table=applied_versions, match_info="order_id")
+    @app.table_route(table=applied_versions, match_info="order_id")  # type: ignore[arg-type]
     async def get(self, request: Request, order_id: str) -> Response:
         version = applied_versions.get(order_id)
         if version is None:

@@ -11,4 +11,4 @@ async def seed(self: object) -> None:
     """Insert the demo users and products that are missing (safe to run again)."""
     users, products = await seed_demo_catalog(mysql)
     await mysql.close()
-    print(f"seeded {users} new users and {products} new products")  # noqa: T201
+    print(f"seeded {users} new users and {products} new products")

@@ -50,7 +50,8 @@ async def _outbox_backlog() -> int:
 
 
 async def _kafka_brokers() -> int:
-    client = app.producer._producer.client  # the aiokafka client under Faust's producer
+    producer: Any = app.producer
+    client = producer._producer.client  # the aiokafka client under Faust's producer
     await client.fetch_all_metadata()
     return len(client.cluster.brokers())
 

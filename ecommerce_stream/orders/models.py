@@ -59,7 +59,11 @@ EventT = TypeVar("EventT", bound=OrderEvent)
 
 
 def new_event(
-    event_type: type[EventT], *, order_id: str, version: int, occurred_at: datetime | None = None,
+    event_type: type[EventT],
+    *,
+    order_id: str,
+    version: int,
+    occurred_at: datetime | None = None,
     **fields: Any,
 ) -> EventT:
     """Stamp a fresh event id, its type name and the time of the change."""

@@ -45,9 +45,16 @@ async def insert_order(cur: aiomysql.Cursor, order: OrderRow) -> None:
     await cur.execute(
         f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
-            order.id, order.user_id, order.status.value, order.total_amount,
-            order.shipping_address, order.version, order.created_at.replace(tzinfo=None),
-            order.updated_at.replace(tzinfo=None), None, None,
+            order.id,
+            order.user_id,
+            order.status.value,
+            order.total_amount,
+            order.shipping_address,
+            order.version,
+            order.created_at.replace(tzinfo=None),
+            order.updated_at.replace(tzinfo=None),
+            None,
+            None,
         ),
     )
     await cur.executemany(
@@ -59,7 +66,7 @@ async def insert_order(cur: aiomysql.Cursor, order: OrderRow) -> None:
 async def get_order(
     cur: aiomysql.Cursor, order_id: str, *, for_update: bool = False
 ) -> OrderRow | None:
-    """The order with its lines, deleted or not; `for_update` locks it until the transaction ends."""
+    """The order with its lines, deleted or not; `for_update` locks it until commit."""
     lock = " FOR UPDATE" if for_update else ""
     await cur.execute(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE id = %s{lock}", (order_id,))
     row = await cur.fetchone()
@@ -132,7 +139,7 @@ def _order_from_row(row: dict[str, object], lines: tuple[OrderLineRow, ...]) -> 
     return OrderRow(
         id=str(row["id"]),
         user_id=int(row["user_id"]),  # type: ignore[call-overload]
-        status=OrderStatus(row["status"]),
+        status=OrderStatus(str(row["status"])),
         total_amount=row["total_amount"],  # type: ignore[arg-type]
         shipping_address=str(row["shipping_address"]),
         version=int(row["version"]),  # type: ignore[call-overload]

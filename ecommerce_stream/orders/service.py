@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pymysql
@@ -87,7 +87,10 @@ class OrderService:
                 uow.cursor, [item.product_id for item in request.items]
             )
             unknown = [
-                {"field": f"items[{index}].productId", "message": f"unknown product {item.product_id}"}
+                {
+                    "field": f"items[{index}].productId",
+                    "message": f"unknown product {item.product_id}",
+                }
                 for index, item in enumerate(request.items)
                 if item.product_id not in products
             ]
@@ -98,15 +101,16 @@ class OrderService:
                     product_id=item.product_id,
                     product_name=products[item.product_id].name,
                     quantity=item.quantity,
-                    price=to_money(item.price if item.price is not None
-                                   else products[item.product_id].price),
+                    price=to_money(
+                        item.price if item.price is not None else products[item.product_id].price
+                    ),
                 )
                 for item in request.items
             )
             total = order_total((line.quantity, line.price) for line in lines)
             if request.total_amount is not None and to_money(request.total_amount) != total:
                 raise ValidationFailed(
-                    f"totalAmount {request.total_amount} does not equal the sum of the items {total}",
+                    f"totalAmount {request.total_amount} is not the sum of the items ({total})",
                     [{"field": "totalAmount", "message": f"expected {total}"}],
                 )
             now = datetime.now(UTC)

@@ -57,4 +57,3 @@ class OrderStatusView(View):
     async def patch(self, request: Request, order_id: str) -> Response:
         body = await read_model(request, ChangeStatus)
         return json_model(await orders.change_status(order_id, body.status))
-

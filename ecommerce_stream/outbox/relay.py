@@ -73,8 +73,11 @@ class OutboxRelay:
             except Exception as error:  # a send that could not even be queued
                 acks.append(_failed(error))
         results = await asyncio.gather(*acks, return_exceptions=True)
-        done = [row.id for row, result in zip(rows, results, strict=True)
-                if not isinstance(result, BaseException)]
+        done = [
+            row.id
+            for row, result in zip(rows, results, strict=True)
+            if not isinstance(result, BaseException)
+        ]
         async with self._mysql.transaction() as cur:
             await outbox.mark_processed(cur, done)
             now = datetime.now(UTC)

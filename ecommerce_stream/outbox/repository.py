@@ -1,4 +1,4 @@
-"""SQL of the `outbox` table: the writes of the unit of work and the reads and marks of the relay."""
+"""SQL of the `outbox` table: the unit of work's writes, the relay's reads and marks."""
 
 from __future__ import annotations
 
@@ -70,9 +70,7 @@ async def mark_processed(cur: aiomysql.Cursor, ids: Sequence[int]) -> None:
         )
 
 
-async def mark_failed(
-    cur: aiomysql.Cursor, event_id: int, error: str, retry_at: datetime
-) -> None:
+async def mark_failed(cur: aiomysql.Cursor, event_id: int, error: str, retry_at: datetime) -> None:
     await cur.execute(
         "UPDATE outbox SET attempts = attempts + 1, last_error = %s, available_at = %s"
         " WHERE id = %s",

@@ -18,7 +18,9 @@ DDL_DIR = PROJECT_ROOT / "clickhouse"
 Row = dict[str, Any]
 
 # Decimals come back as strings so money stays exact to the cent end to end.
-_OUTPUT_SETTINGS = "SETTINGS output_format_json_quote_decimals = 1, output_format_json_quote_64bit_integers = 0"
+_OUTPUT_SETTINGS = (
+    "SETTINGS output_format_json_quote_decimals = 1, output_format_json_quote_64bit_integers = 0"
+)
 
 
 class ClickHouse(ABC):
@@ -37,7 +39,9 @@ class ClickHouse(ABC):
         await self._run(self._execute_blocking, sql)
 
     async def query(self, sql: str) -> list[Row]:
-        raw: bytes = await self._run(self._query_blocking, f"{sql} FORMAT JSONEachRow {_OUTPUT_SETTINGS}")
+        raw: bytes = await self._run(
+            self._query_blocking, f"{sql} FORMAT JSONEachRow {_OUTPUT_SETTINGS}"
+        )
         return [json.loads(line) for line in raw.splitlines() if line]
 
     async def insert(self, table: str, rows: Sequence[Row]) -> None:

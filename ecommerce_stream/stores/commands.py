@@ -12,4 +12,4 @@ from ecommerce_stream.stores.migrations import apply_mysql_migrations
 async def migrate(self: object) -> None:
     """Apply the SQL migrations in sql/ that have not run yet (safe to run again)."""
     applied = await asyncio.to_thread(apply_mysql_migrations, settings)
-    print(f"applied {len(applied)} migrations: {', '.join(applied) or 'none pending'}")  # noqa: T201
+    print(f"applied {len(applied)} migrations: {', '.join(applied) or 'none pending'}")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aiohttp import web
+from faust.web import Response
 from pydantic import BaseModel, TypeAdapter
 
 from ecommerce_stream.errors import BadRequest, UnsupportedMediaType
@@ -23,13 +24,16 @@ async def read_model(request: Any, model: type[ModelT]) -> ModelT:
     return model.model_validate_json(body)
 
 
-def json_model(value: Any, *, status: int = 200, adapter: TypeAdapter[Any] | None = None) -> web.Response:
+def json_model(
+    value: Any, *, status: int = 200, adapter: TypeAdapter[Any] | None = None
+) -> Response:
     """A pydantic model (or, with `adapter`, a list of them) as a camelCase JSON response."""
     if adapter is not None:
         body = adapter.dump_json(value, by_alias=True)
     else:
         body = value.model_dump_json(by_alias=True)
-    return web.Response(body=body, status=status, content_type="application/json")
+    # Faust's aiohttp driver passes aiohttp responses through; its type is the abstract one.
+    return cast(Response, web.Response(body=body, status=status, content_type="application/json"))
 
 
 def query_int(request: Any, name: str, *, default: int, minimum: int, maximum: int) -> int:

@@ -37,7 +37,7 @@ async def test_an_order_becomes_visible_in_analytics(http: aiohttp.ClientSession
     elapsed = time.monotonic() - started
     revenue_delta = Decimal(str(after["totalRevenue"])) - Decimal(str(before["totalRevenue"]))
     assert revenue_delta == Decimal("57001.00")
-    print(f"order visible in analytics after {elapsed * 1000:.0f} ms")  # noqa: T201
+    print(f"order visible in analytics after {elapsed * 1000:.0f} ms")
 
 
 async def test_health_reports_every_store(http: aiohttp.ClientSession) -> None:
@@ -56,8 +56,14 @@ async def test_bad_input_gets_a_json_4xx(http: aiohttp.ClientSession) -> None:
     ) as response:
         assert response.status == 400
         assert (await response.json())["error"]["code"] == "malformed_json"
-    async with http.post("/api/orders", json={"userId": 999999, "shippingAddress": "x",
-                                              "items": [{"productId": 101, "quantity": 1}]}) as response:
+    async with http.post(
+        "/api/orders",
+        json={
+            "userId": 999999,
+            "shippingAddress": "x",
+            "items": [{"productId": 101, "quantity": 1}],
+        },
+    ) as response:
         assert response.status == 422
         assert (await response.json())["error"]["details"][0]["field"] == "userId"
     async with http.get("/api/orders/does-not-exist") as response:

@@ -21,7 +21,9 @@ async def _messages_for(settings: Settings, order_id: str) -> list[dict[str, obj
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_brokers, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [TopicPartition(ORDER_EVENTS, p) for p in range(settings.kafka_topic_partitions)]
+        partitions = [
+            TopicPartition(ORDER_EVENTS, p) for p in range(settings.kafka_topic_partitions)
+        ]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)

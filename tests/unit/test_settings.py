@@ -45,3 +45,13 @@ def test_unknown_time_zone_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_secrets_do_not_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADMIN_TOKEN", "s3cr3t-token")
     assert "s3cr3t-token" not in repr(Settings(_env_file=None))
+
+
+def test_production_refuses_to_start_without_an_admin_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    with pytest.raises(ValidationError, match="ADMIN_TOKEN"):
+        Settings(_env_file=None)
+    monkeypatch.setenv("ADMIN_TOKEN", "a-long-random-token")
+    assert Settings(_env_file=None).environment == "production"

@@ -41,8 +41,9 @@ def test_event_round_trips_through_json() -> None:
 
 
 def test_status_change_decodes_to_its_own_type() -> None:
-    event = new_event(OrderStatusChanged, order_id="o-1", version=2, fromStatus="PENDING",
-                      toStatus="CONFIRMED")
+    event = new_event(
+        OrderStatusChanged, order_id="o-1", version=2, fromStatus="PENDING", toStatus="CONFIRMED"
+    )
     assert isinstance(decode_event(event.dumps()), OrderStatusChanged)
 
 

@@ -21,16 +21,22 @@ def test_valid_body_parses_money_exactly() -> None:
     assert order.status is OrderStatus.PENDING
 
 
+def _body(items: str = '[{"productId": 1, "quantity": 1}]', **fields: str) -> bytes:
+    extra = "".join(f', "{name}": {value}' for name, value in fields.items())
+    return f'{{"userId": 1, "shippingAddress": "x", "items": {items}{extra}}}'.encode()
+
+
 @pytest.mark.parametrize(
     "body",
     [
-        b'{"userId": 1, "shippingAddress": "x", "items": []}',
-        b'{"userId": 1, "shippingAddress": "x", "items": [{"productId": 1, "quantity": 0}]}',
-        b'{"userId": 1, "shippingAddress": "x", "items": [{"productId": 1, "quantity": 1001}]}',
-        b'{"userId": 1, "shippingAddress": "x", "items": [{"productId": 1, "quantity": 1, "price": -1}]}',
-        b'{"userId": 1, "shippingAddress": "x", "items": [{"productId": 1, "quantity": 1, "price": 1.001}]}',
-        b'{"userId": 1, "shippingAddress": "x", "status": "LOST", "items": [{"productId": 1, "quantity": 1}]}',
-        b'{"userId": 1, "shippingAddress": "x", "version": 7, "items": [{"productId": 1, "quantity": 1}]}',
+        _body("[]"),
+        _body('[{"productId": 1, "quantity": 0}]'),
+        _body('[{"productId": 1, "quantity": 1001}]'),
+        _body('[{"productId": 1, "quantity": 1, "price": -1}]'),
+        _body('[{"productId": 1, "quantity": 1, "price": 1.001}]'),
+        _body(status='"LOST"'),
+        _body(version="7"),
+        _body(id='"chosen-by-client"'),
         b'{"userId": 1, "shippingAddress": "", "items": [{"productId": 1, "quantity": 1}]}',
         b'{"shippingAddress": "x", "items": [{"productId": 1, "quantity": 1}]}',
     ],
@@ -43,4 +49,6 @@ def test_invalid_bodies_are_refused(body: bytes) -> None:
 def test_more_than_100_items_are_refused() -> None:
     items = ",".join('{"productId": 101, "quantity": 1}' for _ in range(101))
     with pytest.raises(ValidationError):
-        CreateOrder.model_validate_json(f'{{"userId": 1, "shippingAddress": "x", "items": [{items}]}}')
+        CreateOrder.model_validate_json(
+            f'{{"userId": 1, "shippingAddress": "x", "items": [{items}]}}'
+        )
