@@ -10,6 +10,7 @@ from ecommerce_stream.outbox.relay import OutboxRelay
 from ecommerce_stream.topics import order_events_topic
 
 PROCESSED_RETENTION = timedelta(days=1)
+CLEANUP_INTERVAL_SECONDS = 3600.0
 
 
 async def _publish(order_id: str, payload: bytes) -> Awaitable[object]:
@@ -27,7 +28,14 @@ async def relay_outbox() -> None:
     await relay.drain()
 
 
-@app.timer(interval=3600.0, on_leader=True)
+@app.timer(interval=CLEANUP_INTERVAL_SECONDS, on_leader=True)
 async def clean_outbox() -> None:
     """Delete relayed rows after a day; unprocessed rows are never touched."""
     await relay.delete_processed(PROCESSED_RETENTION)
+
+
+# Listed by `ecommerce-stream agents` beside the agents (Faust lists agents only).
+TIMERS = [
+    (relay_outbox, settings.outbox_polling_interval),
+    (clean_outbox, CLEANUP_INTERVAL_SECONDS),
+]
