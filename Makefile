@@ -67,7 +67,7 @@ run: install
 test:
 	@$(MAKE) --no-print-directory PROFILE=test test-in-profile
 
-test-in-profile: install
+test-in-profile: install lint
 	@devstack/test.sh $(PYTEST_ARGS)
 
 lint: install

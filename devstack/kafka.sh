@@ -32,6 +32,7 @@ min() { if [ "$1" -lt "$2" ]; then echo "$1"; else echo "$2"; fi; }
 RF="$(min 3 "$N")"
 
 KAFKA_DIR="$STACK_DIR/kafka"
+TOPIC_LIST="$KAFKA_DIR/topics.txt"
 # The jars depend only on the version, so all profiles share them.
 DIST_DIR="$STACK_CACHE_DIR/kafka-$KAFKA_VERSION"
 LIBS_DIR="$DIST_DIR/libs"
@@ -214,7 +215,6 @@ show_broker_logs() {
 
 # The listing goes to a file so the readiness probe's answer is reused by
 # ensure_topics instead of costing another JVM start.
-TOPIC_LIST="$KAFKA_DIR/topics.txt"
 list_topics() {
     kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$(bootstrap_servers)" \
         --list >"$TOPIC_LIST"

@@ -28,6 +28,10 @@ if [ "${#SOCKET}" -gt 100 ]; then
     SOCKET="/tmp/ecommerce-mariadb-$(printf '%s' "$STACK_DIR" | cksum | cut -d' ' -f1).sock"
 fi
 
+# The app's MYSQL_HOST (exported by the Makefile) would send the client tools over TCP as
+# the socket-authenticated superuser; they must use this instance's socket.
+unset MYSQL_HOST MYSQL_TCP_PORT MYSQL_UNIX_PORT MYSQL_PWD
+
 # Debian puts the server binaries in /usr/sbin, which a non-root PATH lacks.
 PATH="$PATH:/usr/sbin"
 # mariadb-install-db makes the invoking OS user the socket-authenticated superuser.
@@ -70,7 +74,7 @@ bind-address = 127.0.0.1
 # Connections come by IP; reverse DNS would only add latency and odd grant matches.
 skip-name-resolve
 character-set-server = utf8mb4
-# MySQL 8's utf8mb4_0900_ai_ci does not exist in MariaDB; unicode_ci sorts alike.
+# MySQL 8's utf8mb4_0900_ai_ci does not exist in MariaDB; unicode_ci is the closest.
 collation-server = utf8mb4_unicode_ci
 # Same clock as production containers, so NOW()/CURRENT_TIMESTAMP agree with the app.
 default-time-zone = +00:00
@@ -111,8 +115,9 @@ create_app_account() {
     db_family="$(sql_ident "${MYSQL_DATABASE//_/\\_}\\_%")"
     user="$(sql_string "$MYSQL_USER")"
     pass="$(sql_string "$MYSQL_PASSWORD")"
-    # '%' serves TCP clients; 'localhost' is needed too because a socket login
-    # would otherwise match the anonymous ''@localhost account first.
+    # '%' serves TCP clients. 'localhost' too, so that socket logins keep
+    # working on a server that has an anonymous ''@localhost account, which
+    # would otherwise be matched first.
     sql <<EOF
 CREATE DATABASE IF NOT EXISTS $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS $user@'%' IDENTIFIED BY $pass;
@@ -166,9 +171,10 @@ stop() {
         log "not running"
         return 0
     fi
-    # A server shutdown flushes InnoDB cleanly; SIGTERM is the same code path
-    # and covers the case where the socket is gone or auth fails.
-    admin shutdown >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
+    # SIGTERM runs the same clean shutdown as `mariadb-admin shutdown`, but
+    # needs no working socket/auth and leaves the time bound to us (the
+    # client would wait up to an hour by default).
+    kill -TERM "$pid" 2>/dev/null || true
     # No SIGKILL fallback: killing a database mid-flush would hide a real problem.
     wait_gone "$pid" 60 || die "mariadbd (pid $pid) still running after 60 s"
     rm -f "$PID_FILE"
