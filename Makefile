@@ -8,12 +8,15 @@ STAMP  := $(VENV)/.installed
 
 # Profiles keep `make run` and `make test` on separate ports and data: a test run never
 # touches a running shop.
+# TEST_SLOT=N gives a further test stack its own ports and data, so two test runs can share
+# one machine.
 PROFILE ?= run
+TEST_SLOT ?= 0
 ifeq ($(PROFILE),test)
-  STACK_DIR  := $(CURDIR)/.stack/test
-  MYSQL_PORT := 3317
-  KAFKA_PORT := 19092
-  PORT       := 3100
+  STACK_DIR  := $(CURDIR)/.stack/test$(filter-out 0,$(TEST_SLOT))
+  MYSQL_PORT := $(shell echo $$(( 3317 + $(TEST_SLOT) )))
+  KAFKA_PORT := $(shell echo $$(( 19092 + 100 * $(TEST_SLOT) )))
+  PORT       := $(shell echo $$(( 3100 + $(TEST_SLOT) )))
 else
   STACK_DIR  := $(CURDIR)/.stack/run
   MYSQL_PORT ?= 3307

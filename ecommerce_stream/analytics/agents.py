@@ -34,6 +34,12 @@ applied_versions = app.Table(
 MAX_SINK_BACKOFF_SECONDS = 30.0
 
 
+@app.task
+async def prepare_clickhouse() -> None:
+    """Apply the `clickhouse/` DDL as the worker starts, before the first batch arrives."""
+    await analytics_store.ensure_schema()
+
+
 async def _analytics_row(event: OrderEvent) -> OrderAnalyticsRow | None:
     if isinstance(event, OrderCreated):
         return row_from_created(event)

@@ -22,6 +22,12 @@ class StoreStatus(ApiModel):
     detail: str | None = None
 
 
+class WorkerStatus(ApiModel):
+    status: str  # "ok" once partitions are assigned and no rebalance is running, else "starting"
+    assigned_partitions: int
+    leader: bool
+
+
 class PipelineFigures(ApiModel):
     outbox_backlog: int | None
     consumer_lag: int | None
@@ -29,7 +35,8 @@ class PipelineFigures(ApiModel):
 
 
 class Health(ApiModel):
-    status: str  # "ok" when every store answers, else "degraded"
+    status: str  # "ok" when every store answers and the worker is ready, else "degraded"
+    worker: WorkerStatus
     mysql: StoreStatus
     kafka: StoreStatus
     clickhouse: StoreStatus
@@ -67,6 +74,14 @@ async def _consumer_lag() -> int:
     return lag
 
 
+def _worker_status() -> WorkerStatus:
+    assigned = len(app.consumer.assignment()) if app.consumer else 0
+    ready = assigned > 0 and not app.rebalancing
+    return WorkerStatus(
+        status="ok" if ready else "starting", assigned_partitions=assigned, leader=app.is_leader()
+    )
+
+
 @app.page("/api/health")
 class HealthView(View):
     async def get(self, request: Request) -> Response:
@@ -77,9 +92,11 @@ class HealthView(View):
         freshness = None
         if clickhouse_status.status == "ok":
             _, freshness = await _check(analytics_store.newest_row_age_seconds())
-        statuses = (mysql_status, kafka_status, clickhouse_status)
+        worker = _worker_status()
+        statuses = (worker, mysql_status, kafka_status, clickhouse_status)
         health = Health(
             status="ok" if all(s.status == "ok" for s in statuses) else "degraded",
+            worker=worker,
             mysql=mysql_status,
             kafka=kafka_status,
             clickhouse=clickhouse_status,
