@@ -44,9 +44,8 @@ clickhouse = make_clickhouse(settings)
 
 
 @app.on_before_shutdown.connect
-async def _close_stores(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+async def _close_mysql(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
     await mysql.close()
-    await clickhouse.close()
 
 
 def main() -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any, TypeVar
 
 from faust import StreamT
 
@@ -23,21 +26,42 @@ from ecommerce_stream.topics import dead_letter_topic, order_events_topic, order
 
 log = logging.getLogger(__name__)
 
-analytics_store = AnalyticsStore(clickhouse)
+analytics_store = AnalyticsStore(clickhouse, settings.analytics_tz)
 
 # Order id → the highest version already turned into an analytics row. Changelog-backed, so a
-# restarted worker still drops replays and stale duplicates.
+# restarted worker still drops replays and stale duplicates before they cost a MySQL read.
 applied_versions = app.Table(
     "order-versions", key_type=str, value_type=int, default=int, help="Last version per order."
 )
 
-MAX_SINK_BACKOFF_SECONDS = 30.0
+MAX_RETRY_DELAY_SECONDS = 30.0
+ResultT = TypeVar("ResultT")
+
+
+async def retry_until_done(
+    what: str, attempt: Callable[[], Awaitable[ResultT]], first_delay: float = 0.1
+) -> ResultT:
+    """Transient failures (a store restarting) pause the stream; they never drop its data."""
+    delay = first_delay
+    while True:
+        try:
+            return await attempt()
+        except Exception as error:
+            log.warning("%s failed, retrying in %.1fs: %r", what, delay, error)
+            await asyncio.sleep(delay)
+            delay = min(MAX_RETRY_DELAY_SECONDS, delay * 2)
 
 
 @app.task
 async def prepare_clickhouse() -> None:
-    """Apply the `clickhouse/` DDL as the worker starts, before the first batch arrives."""
-    await analytics_store.ensure_schema()
+    """Apply the `clickhouse/` DDL (and any pending repair) as the worker starts."""
+    await retry_until_done("preparing ClickHouse", analytics_store.ensure_schema)
+
+
+@app.on_before_shutdown.connect
+async def _close_clickhouse(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+    await clickhouse.close()
+    analytics_store.mark_stopped()
 
 
 async def _analytics_row(event: OrderEvent) -> OrderAnalyticsRow | None:
@@ -68,7 +92,9 @@ async def transform_order_events(stream: StreamT[bytes]) -> None:
             continue
         if event.version <= applied_versions[event.orderId]:
             continue
-        row = await _analytics_row(event)
+        row = await retry_until_done(
+            f"reading order {event.orderId}", partial(_analytics_row, event)
+        )
         if row is None or row.version <= applied_versions[event.orderId]:
             continue
         await orders_analytics_topic.send(key=row.order_id, value=row)
@@ -77,23 +103,10 @@ async def transform_order_events(stream: StreamT[bytes]) -> None:
 
 @app.agent(orders_analytics_topic)
 async def sink_to_clickhouse(stream: StreamT[OrderAnalyticsRow]) -> None:
-    """Batched inserts; the batch's offsets are committed only after ClickHouse took it."""
+    """Batched inserts into the ledger; a batch's offsets are committed only after ClickHouse
+    took it, and a redelivered batch is recognised by version and adds nothing."""
     async for batch in stream.take(settings.sink_batch_size, within=settings.sink_batch_seconds):
-        await _insert_until_stored(batch)
-
-
-async def _insert_until_stored(rows: list[OrderAnalyticsRow]) -> None:
-    delay = 0.1
-    while True:
-        try:
-            await analytics_store.insert_rows(rows)
-            return
-        except Exception as error:
-            log.warning(
-                "ClickHouse insert of %d rows failed, retrying in %.1fs: %r",
-                len(rows),
-                delay,
-                error,
-            )
-            await asyncio.sleep(delay)
-            delay = min(MAX_SINK_BACKOFF_SECONDS, delay * 2)
+        await retry_until_done(
+            f"inserting {len(batch)} rows into ClickHouse",
+            partial(analytics_store.apply, batch),
+        )

@@ -1,60 +1,286 @@
-"""Reads and writes of the analytics tables in ClickHouse."""
+"""The analytics tables in ClickHouse: applying batches to the ledger, repairing the
+aggregates, and the queries behind the analytics API."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from ecommerce_stream.analytics.ledger import LedgerRow, ledger_rows
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
-from ecommerce_stream.analytics.schemas import Stats
+from ecommerce_stream.analytics.schemas import (
+    DailySales,
+    HourlySales,
+    Stats,
+    StatusBreakdown,
+    UserAnalytics,
+)
+from ecommerce_stream.orders.domain import to_money
 from ecommerce_stream.stores.clickhouse import ClickHouse
+
+log = logging.getLogger(__name__)
+
+LEDGER = "order_changes"
+LEDGER_COPY = "order_changes_rebuild"
+# Every table a materialized view writes from the ledger; a rebuild empties and refills them.
+VIEW_TARGETS = (
+    "orders_analytics",
+    "daily_sales",
+    "hourly_sales",
+    "order_status",
+    "user_analytics",
+    "customer_totals",
+    "product_sales",
+)
+LEDGER_COLUMNS = (
+    "order_id, version, sign, user_id, user_name, status, total_amount, item_count, product_ids,"
+    " created_at, updated_at, event_type, is_deleted, deleted_at, payment_method, payment_status"
+)
+# Present while an embedded engine is open: found at start-up, it means the last run died,
+# possibly between the ledger insert and its materialized views.
+RUNNING_MARKER = "ecommerce-stream.running"
 
 
 class AnalyticsStore:
-    def __init__(self, clickhouse: ClickHouse) -> None:
+    def __init__(self, clickhouse: ClickHouse, analytics_tz: str) -> None:
         self._clickhouse = clickhouse
         self._db = clickhouse.database
+        self._tz = analytics_tz
         self._schema_ready = False
         self._schema_lock = asyncio.Lock()
+        # One batch at a time: the applied-state read and the insert must not interleave.
+        self._apply_lock = asyncio.Lock()
 
     async def ensure_schema(self) -> None:
-        """Apply `clickhouse/` once per process, by the process that owns the store."""
-        if not self._schema_ready:
-            async with self._schema_lock:
-                if not self._schema_ready:
-                    await self._clickhouse.apply_ddl()
-                    self._schema_ready = True
+        """Once per process: apply `clickhouse/`, then rebuild the aggregates if the bucketing
+        time zone changed or the previous run died with the embedded engine open."""
+        if self._schema_ready:
+            return
+        async with self._schema_lock:
+            if self._schema_ready:
+                return
+            await self._clickhouse.apply_ddl({"tz": self._tz})
+            if await self._built_tz() not in (None, self._tz):
+                await self._recreate_views()
+                await self._rebuild_views("ANALYTICS_TZ changed")
+            elif await self._rebuild_pending() or self._previous_run_died():
+                await self._rebuild_views("the previous run did not stop cleanly")
+            await self._record("analytics_tz", self._tz)
+            self._mark_running()
+            self._schema_ready = True
 
-    async def insert_rows(self, rows: Sequence[OrderAnalyticsRow]) -> None:
+    async def apply(self, rows: Sequence[OrderAnalyticsRow]) -> int:
+        """Append the batch's new versions to the ledger in one insert (one atomic part);
+        duplicates and stale versions are skipped. Returns the ledger rows written."""
         await self.ensure_schema()
-        await self._clickhouse.insert(
-            f"{self._db}.orders_analytics", [row.to_clickhouse() for row in rows]
+        async with self._apply_lock:
+            changes = ledger_rows(rows, await self._applied_states({r.order_id for r in rows}))
+            await self._clickhouse.insert(f"{self._db}.{LEDGER}", changes)
+        return len(changes)
+
+    async def _applied_states(self, order_ids: set[str]) -> dict[str, LedgerRow]:
+        if not order_ids:
+            return {}
+        ids = ", ".join(_quote(order_id) for order_id in sorted(order_ids))
+        rows = await self._clickhouse.query(
+            f"SELECT {LEDGER_COLUMNS} FROM {self._db}.{LEDGER} WHERE order_id IN ({ids})"
+            " ORDER BY order_id, version DESC, sign DESC LIMIT 1 BY order_id"
         )
+        return {row["order_id"]: row for row in rows}
+
+    async def rebuild(self) -> int:
+        """Compact the ledger to one state row per order and refill every aggregate from it."""
+        await self.ensure_schema()
+        async with self._apply_lock:
+            await self._rebuild_views("requested")
+        rows = await self._clickhouse.query(f"SELECT count() AS n FROM {self._db}.{LEDGER}")
+        return int(rows[0]["n"])
+
+    async def _rebuild_views(self, reason: str) -> None:
+        """Crash-safe: the compacted copy is made first and marked; a rebuild interrupted after
+        that resumes from the copy instead of from the (then empty) ledger."""
+        log.warning("rebuilding the ClickHouse aggregates from the ledger: %s", reason)
+        db = self._db
+        if not await self._rebuild_pending():
+            await self._clickhouse.execute(f"DROP TABLE IF EXISTS {db}.{LEDGER_COPY}")
+            await self._clickhouse.execute(f"CREATE TABLE {db}.{LEDGER_COPY} AS {db}.{LEDGER}")
+            # Each order's newest state row, as a +1 (live) or 0 (deleted) row of its own.
+            await self._clickhouse.execute(
+                f"INSERT INTO {db}.{LEDGER_COPY}"
+                " SELECT * REPLACE (toInt8(if(is_deleted = 1, 0, 1)) AS sign) FROM ("
+                f"SELECT * FROM {db}.{LEDGER} ORDER BY order_id, version DESC, sign DESC"
+                " LIMIT 1 BY order_id)"
+            )
+            await self._record("rebuild", "copied")
+        for table in (LEDGER, *VIEW_TARGETS):
+            await self._clickhouse.execute(f"TRUNCATE TABLE {db}.{table}")
+        await self._clickhouse.execute(
+            f"INSERT INTO {db}.{LEDGER} SELECT * FROM {db}.{LEDGER_COPY}"
+        )
+        await self._record("rebuild", "done")
+        await self._clickhouse.execute(f"DROP TABLE IF EXISTS {db}.{LEDGER_COPY}")
+
+    async def _recreate_views(self) -> None:
+        """Bucketing is baked into the views and tables: drop them, apply the DDL anew."""
+        for table in VIEW_TARGETS[1:]:
+            await self._clickhouse.execute(f"DROP TABLE IF EXISTS {self._db}.{table}_mv")
+            await self._clickhouse.execute(f"DROP TABLE IF EXISTS {self._db}.{table}")
+        await self._clickhouse.apply_ddl({"tz": self._tz})
+
+    async def _setting(self, name: str) -> str | None:
+        rows = await self._clickhouse.query(
+            f"SELECT value FROM {self._db}.schema_settings FINAL WHERE name = {_quote(name)}"
+        )
+        return str(rows[0]["value"]) if rows else None
+
+    async def _built_tz(self) -> str | None:
+        return await self._setting("analytics_tz")
+
+    async def _rebuild_pending(self) -> bool:
+        return await self._setting("rebuild") == "copied"
+
+    async def _record(self, name: str, value: str) -> None:
+        await self._clickhouse.insert(
+            f"{self._db}.schema_settings", [{"name": name, "value": value}]
+        )
+
+    def _previous_run_died(self) -> bool:
+        data_dir = self._clickhouse.local_data_dir
+        return data_dir is not None and (data_dir / RUNNING_MARKER).exists()
+
+    def _mark_running(self) -> None:
+        data_dir = self._clickhouse.local_data_dir
+        if data_dir is not None:
+            (data_dir / RUNNING_MARKER).touch()
+
+    def mark_stopped(self) -> None:
+        """Called after the engine closed cleanly: the next start needs no repair."""
+        data_dir = self._clickhouse.local_data_dir
+        if data_dir is not None:
+            (data_dir / RUNNING_MARKER).unlink(missing_ok=True)
 
     async def stats(self) -> Stats:
         await self.ensure_schema()
-        [row] = await self._clickhouse.query(
-            "SELECT count() AS orders, sum(total_amount) AS revenue,"
-            " uniqExact(user_id) AS users, length(groupUniqArrayArray(product_ids)) AS products"
-            f" FROM {self._db}.orders_analytics FINAL WHERE is_deleted = 0"
+        db = self._db
+        [totals] = await self._clickhouse.query(
+            "SELECT sum(user_orders) AS orders, sum(user_spent) AS revenue,"
+            " countIf(user_orders > 0) AS customers FROM ("
+            "SELECT user_id, sum(order_count) AS user_orders, sum(total_spent) AS user_spent"
+            f" FROM {db}.customer_totals GROUP BY user_id)"
         )
-        orders = int(row["orders"])
-        revenue = Decimal(row["revenue"])
+        [products] = await self._clickhouse.query(
+            "SELECT countIf(product_orders > 0) AS products FROM ("
+            f"SELECT product_id, sum(order_count) AS product_orders FROM {db}.product_sales"
+            " GROUP BY product_id)"
+        )
+        orders = int(totals["orders"])
+        revenue = Decimal(totals["revenue"])
         return Stats(
             total_orders=orders,
             total_revenue=revenue,
-            average_order_value=(revenue / orders).quantize(Decimal("0.01"))
-            if orders
-            else Decimal(0),
-            total_products=int(row["products"]),
-            total_users=int(row["users"]),
+            average_order_value=average(revenue, orders),
+            total_products=int(products["products"]),
+            total_users=int(totals["customers"]),
+        )
+
+    async def daily_sales(self, first_day: date, last_day: date) -> list[DailySales]:
+        """Days (in ANALYTICS_TZ) of `first_day`..`last_day` that have live orders."""
+        await self.ensure_schema()
+        rows = await self._clickhouse.query(
+            "SELECT day, sum(user_orders) AS orders, sum(user_revenue) AS revenue,"
+            " countIf(user_orders > 0) AS customers FROM ("
+            "SELECT day, user_id, sum(order_count) AS user_orders, sum(revenue) AS user_revenue"
+            f" FROM {self._db}.daily_sales"
+            f" WHERE day BETWEEN '{first_day.isoformat()}' AND '{last_day.isoformat()}'"
+            " GROUP BY day, user_id)"
+            " GROUP BY day HAVING orders > 0 ORDER BY day"
+        )
+        return [
+            DailySales(
+                date=row["day"],
+                order_count=int(row["orders"]),
+                total_revenue=Decimal(row["revenue"]),
+                average_order_value=average(Decimal(row["revenue"]), int(row["orders"])),
+                unique_customers=int(row["customers"]),
+            )
+            for row in rows
+        ]
+
+    async def hourly_sales(self, since: datetime, until: datetime, limit: int) -> list[HourlySales]:
+        """Hour buckets starting in [since, until) that have live orders, oldest first."""
+        await self.ensure_schema()
+        rows = await self._clickhouse.query(
+            "SELECT toUnixTimestamp(hour) AS hour_start, sum(order_count) AS orders,"
+            f" sum(revenue) AS revenue FROM {self._db}.hourly_sales"
+            f" WHERE hour >= toDateTime({int(since.timestamp())})"
+            f" AND hour < toDateTime({int(until.timestamp())})"
+            f" GROUP BY hour_start HAVING orders > 0 ORDER BY hour_start LIMIT {int(limit)}"
+        )
+        return [
+            HourlySales(
+                hour=datetime.fromtimestamp(int(row["hour_start"]), UTC),
+                order_count=int(row["orders"]),
+                total_revenue=Decimal(row["revenue"]),
+            )
+            for row in rows
+        ]
+
+    async def order_status(self, first_day: date, last_day: date) -> list[StatusBreakdown]:
+        await self.ensure_schema()
+        rows = await self._clickhouse.query(
+            "SELECT status, sum(order_count) AS orders, sum(total_amount) AS amount"
+            f" FROM {self._db}.order_status"
+            f" WHERE day BETWEEN '{first_day.isoformat()}' AND '{last_day.isoformat()}'"
+            " GROUP BY status HAVING orders > 0 ORDER BY status"
+        )
+        return [
+            StatusBreakdown(
+                status=row["status"],
+                order_count=int(row["orders"]),
+                total_amount=Decimal(row["amount"]),
+            )
+            for row in rows
+        ]
+
+    async def user_analytics(self, user_id: int) -> UserAnalytics:
+        await self.ensure_schema()
+        [row] = await self._clickhouse.query(
+            "SELECT count() AS orders, sum(order_spent) AS spent,"
+            " toUnixTimestamp64Micro(min(created_at)) AS first,"
+            " toUnixTimestamp64Micro(max(created_at)) AS last FROM ("
+            "SELECT created_at, order_id, sum(live) AS still_live, sum(total_spent) AS order_spent"
+            f" FROM {self._db}.user_analytics WHERE user_id = {int(user_id)}"
+            " GROUP BY created_at, order_id HAVING still_live > 0)"
+        )
+        orders = int(row["orders"])
+        return UserAnalytics(
+            user_id=user_id,
+            order_count=orders,
+            total_spent=Decimal(row["spent"]),
+            first_order_at=_from_micros(row["first"]) if orders else None,
+            last_order_at=_from_micros(row["last"]) if orders else None,
         )
 
     async def newest_row_age_seconds(self) -> float | None:
         await self.ensure_schema()
         [row] = await self._clickhouse.query(
-            "SELECT count() AS rows, dateDiff('millisecond', max(ingested_at), now64(3)) AS age_ms"
-            f" FROM {self._db}.orders_analytics"
+            "SELECT count() AS rows, dateDiff('millisecond', max(applied_at), now64(3)) AS age_ms"
+            f" FROM {self._db}.{LEDGER}"
         )
         return None if int(row["rows"]) == 0 else int(row["age_ms"]) / 1000
+
+
+def average(total: Decimal, count: int) -> Decimal:
+    return to_money(total / count) if count else Decimal("0.00")
+
+
+def _from_micros(micros: int) -> datetime:
+    return datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
+
+
+def _quote(value: str) -> str:
+    """A ClickHouse string literal (the values are order ids and setting names)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

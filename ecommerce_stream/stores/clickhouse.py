@@ -53,18 +53,24 @@ class ClickHouse(ABC):
         rows = await self.query("SELECT version() AS version")
         return str(rows[0]["version"])
 
-    async def apply_ddl(self, ddl_dir: Path = DDL_DIR) -> list[str]:
-        """Run every `clickhouse/*.sql` in name order; each is idempotent (IF NOT EXISTS)."""
+    async def apply_ddl(self, variables: dict[str, str], ddl_dir: Path = DDL_DIR) -> list[str]:
+        """Run every `clickhouse/*.sql` in name order, with `${name}` placeholders filled from
+        `variables` (and `${database}`); each file is idempotent (IF NOT EXISTS)."""
         applied = []
         for path in sorted(ddl_dir.glob("*.sql")):
-            statement = Template(path.read_text()).substitute(database=self.database)
-            await self.execute(statement)
+            template = Template(path.read_text())
+            await self.execute(template.substitute(database=self.database, **variables))
             applied.append(path.name)
         return applied
 
     async def close(self) -> None:
         await self._run(self._close_blocking)
         self._executor.shutdown(wait=True)
+
+    @property
+    def local_data_dir(self) -> Path | None:
+        """The data directory when the engine runs inside this process, else None."""
+        return None
 
     @abstractmethod
     def _execute_blocking(self, sql: str) -> None: ...
@@ -86,6 +92,10 @@ class EmbeddedClickHouse(ClickHouse):
         super().__init__(settings)
         self._data_dir = settings.clickhouse_data_dir
         self._session: Any = None
+
+    @property
+    def local_data_dir(self) -> Path | None:
+        return self._data_dir
 
     def _session_blocking(self) -> Any:
         if self._session is None:

@@ -1,5 +1,6 @@
--- One row per order version. ReplacingMergeTree keeps the highest `version` of each order
--- and, with `is_deleted`, lets FINAL drop orders whose newest version is a soft delete.
+-- One row per order version (SPEC §5). ReplacingMergeTree keeps the highest `version` of each
+-- order and, with `is_deleted`, lets FINAL drop orders whose newest version is a soft delete.
+-- Soft-deleted rows expire 7 days after `deleted_at`, as MySQL's purge-deleted does.
 CREATE TABLE IF NOT EXISTS ${database}.orders_analytics
 (
     order_id       String,
@@ -17,7 +18,7 @@ CREATE TABLE IF NOT EXISTS ${database}.orders_analytics
     version        UInt64,
     payment_method Nullable(String),
     payment_status Nullable(String),
-    ingested_at    DateTime64(3, 'UTC') DEFAULT now64(3)
+    ingested_at    DateTime64(3, 'UTC')
 )
 ENGINE = ReplacingMergeTree(version, is_deleted)
 ORDER BY order_id
