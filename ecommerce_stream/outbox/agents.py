@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import timedelta
+from typing import Any
 
 from ecommerce_stream.app import app, mysql, settings
+from ecommerce_stream.outbox.publisher import EventPublisher
 from ecommerce_stream.outbox.relay import OutboxRelay
-from ecommerce_stream.topics import order_events_topic
+from ecommerce_stream.topics import ORDER_EVENTS
 
 PROCESSED_RETENTION = timedelta(days=1)
 CLEANUP_INTERVAL_SECONDS = 3600.0
 
 
-async def _publish(order_id: str, payload: bytes) -> Awaitable[object]:
-    # send() only queues the message; the returned future resolves on the brokers' ack.
-    ack: Awaitable[object] = await order_events_topic.send(key=order_id, value=payload)
-    return ack
+publisher = EventPublisher(settings, ORDER_EVENTS)
+relay = OutboxRelay(mysql, publisher.publish, settings.outbox_batch_size, app.is_leader)
 
 
-relay = OutboxRelay(mysql, _publish, settings.outbox_batch_size, app.is_leader)
+@app.on_before_shutdown.connect
+async def _close_publisher(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+    await publisher.close()
 
 
 @app.timer(interval=settings.outbox_polling_interval, on_leader=True)

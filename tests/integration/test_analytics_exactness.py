@@ -7,13 +7,14 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
 from ecommerce_stream.analytics.store import LEDGER, RUNNING_MARKER, VIEW_TARGETS, AnalyticsStore
@@ -41,15 +42,6 @@ async def _empty(store: AnalyticsStore) -> None:
         await store._clickhouse.execute(f"TRUNCATE TABLE analytics.{table}")
 
 
-@dataclass(frozen=True)
-class Version:
-    row: OrderAnalyticsRow
-
-    @property
-    def live(self) -> bool:
-        return not self.row.is_deleted
-
-
 def _history(rng: random.Random, index: int, changes: int) -> list[OrderAnalyticsRow]:
     """One order's versions: created, then status changes, deletes and restores."""
     created_at = BASE + timedelta(hours=rng.randrange(0, 72), minutes=rng.randrange(60))
@@ -64,8 +56,11 @@ def _history(rng: random.Random, index: int, changes: int) -> list[OrderAnalytic
         updated_at=created_at,
         deleted_at=None,
     )
-    rows = [OrderAnalyticsRow(**base, status="PENDING", event_type="CREATED", is_deleted=False,
-                              version=1)]
+    rows = [
+        OrderAnalyticsRow(
+            **base, status="PENDING", event_type="CREATED", is_deleted=False, version=1
+        )
+    ]
     status, deleted = "PENDING", False
     for version in range(2, changes + 2):
         kind = rng.choice(["status", "status", "delete" if not deleted else "restore"])
@@ -75,10 +70,15 @@ def _history(rng: random.Random, index: int, changes: int) -> list[OrderAnalytic
             deleted, event_type = True, "DELETED"
         else:
             deleted, event_type = False, "RESTORED"
-        rows.append(OrderAnalyticsRow(
-            **{**base, "deleted_at": BASE if deleted else None}, status=status,
-            event_type=event_type, is_deleted=deleted, version=version,
-        ))
+        rows.append(
+            OrderAnalyticsRow(
+                **{**base, "deleted_at": BASE if deleted else None},
+                status=status,
+                event_type=event_type,
+                is_deleted=deleted,
+                version=version,
+            )
+        )
     return rows
 
 
@@ -89,7 +89,7 @@ def _deliveries(rng: random.Random, rows: list[OrderAnalyticsRow]) -> list[list[
     batches, start = [], 0
     while start < len(delivered):
         size = rng.randrange(1, 6)
-        batches.append(delivered[start:start + size])
+        batches.append(delivered[start : start + size])
         start += size
     return batches
 
@@ -103,8 +103,6 @@ def _expected(rows: list[OrderAnalyticsRow]) -> list[OrderAnalyticsRow]:
 
 
 async def _assert_exact(store: AnalyticsStore, live: list[OrderAnalyticsRow]) -> None:
-    from zoneinfo import ZoneInfo
-
     seoul = ZoneInfo("Asia/Seoul")
     stats = await store.stats()
     assert stats.total_orders == len(live)
@@ -117,8 +115,12 @@ async def _assert_exact(store: AnalyticsStore, live: list[OrderAnalyticsRow]) ->
         by_day[row.created_at.astimezone(seoul).date()].append(row)
     daily = await store.daily_sales(*ALL_DAYS)
     assert [(d.date, d.order_count, d.total_revenue, d.unique_customers) for d in daily] == [
-        (day, len(rows), sum((r.total_amount for r in rows), Decimal(0)),
-         len({r.user_id for r in rows}))
+        (
+            day,
+            len(rows),
+            sum((r.total_amount for r in rows), Decimal(0)),
+            len({r.user_id for r in rows}),
+        )
         for day, rows in sorted(by_day.items())
     ]
 
@@ -149,8 +151,9 @@ async def _assert_exact(store: AnalyticsStore, live: list[OrderAnalyticsRow]) ->
         assert user.last_order_at == (max(r.created_at for r in mine) if mine else None)
 
 
-@hypothesis_settings(max_examples=25, deadline=None,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hypothesis_settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seed=st.integers(0, 2**32 - 1), orders=st.integers(1, 6), changes=st.integers(0, 5))
 async def test_aggregates_are_exact_under_any_delivery(
     store: AnalyticsStore, seed: int, orders: int, changes: int
@@ -178,9 +181,7 @@ async def test_rebuild_compacts_the_ledger_and_keeps_every_answer(store: Analyti
     await _assert_exact(store, _expected(rows))
 
 
-async def test_a_run_that_died_mid_insert_is_repaired_at_start(
-    store: AnalyticsStore, tmp_path: Path
-) -> None:
+async def test_a_run_that_died_mid_insert_is_repaired_at_start(store: AnalyticsStore) -> None:
     rng = random.Random(11)
     await _empty(store)
     rows = [row for i in range(10) for row in _history(rng, i, 3)]

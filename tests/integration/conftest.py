@@ -1,0 +1,29 @@
+"""Fixtures for tests that need a database of their own, out of reach of the running app."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from ecommerce_stream.catalog.repository import seed_demo_catalog
+from ecommerce_stream.settings import Settings
+from ecommerce_stream.stores.migrations import apply_mysql_migrations
+from ecommerce_stream.stores.mysql import MySQL
+
+
+@pytest.fixture
+async def scratch_mysql(settings: Settings, mysql: MySQL) -> AsyncIterator[MySQL]:
+    """A freshly migrated and seeded database `<db>_<random>`, dropped afterwards: the app's
+    relay never sees its outbox."""
+    name = f"{settings.mysql_database}_{uuid.uuid4().hex[:12]}"
+    await mysql.fetch_all(f"CREATE DATABASE `{name}`")
+    scratch_settings = settings.model_copy(update={"mysql_database": name})
+    await asyncio.to_thread(apply_mysql_migrations, scratch_settings)
+    scratch = MySQL(scratch_settings)
+    await seed_demo_catalog(scratch)
+    yield scratch
+    await scratch.close()
+    await mysql.fetch_all(f"DROP DATABASE `{name}`")

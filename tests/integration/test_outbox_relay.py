@@ -1,0 +1,118 @@
+"""The relay's rules against real MariaDB, with a fake broker: nothing skipped (even a row that
+commits late with a lower id), nothing marked before its ack, failures retried with backoff."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+
+from ecommerce_stream.orders.models import OrderStatusChanged, new_event
+from ecommerce_stream.outbox import repository as outbox
+from ecommerce_stream.outbox.relay import OutboxRelay
+from ecommerce_stream.stores.mysql import MySQL
+from tests.conftest import poll
+
+
+class FakeBroker:
+    """Acks every message, or refuses the ones whose order id is in `refuse`."""
+
+    def __init__(self) -> None:
+        self.published: list[tuple[str, bytes]] = []
+        self.refuse: set[str] = set()
+
+    async def publish(self, order_id: str, payload: bytes) -> Awaitable[object]:
+        future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        if order_id in self.refuse:
+            future.set_exception(ConnectionError("broker unavailable"))
+        else:
+            self.published.append((order_id, payload))
+            future.set_result(None)
+        return future
+
+
+def _event(order_id: str, version: int = 2) -> OrderStatusChanged:
+    return new_event(
+        OrderStatusChanged,
+        order_id=order_id,
+        version=version,
+        fromStatus="PENDING",
+        toStatus="CONFIRMED",
+    )
+
+
+async def _write(mysql: MySQL, *order_ids: str) -> None:
+    async with mysql.transaction() as cur:
+        await outbox.add_events(cur, [_event(order_id) for order_id in order_ids])
+
+
+async def _pending(mysql: MySQL) -> list[dict[str, object]]:
+    return await mysql.fetch_all(
+        "SELECT aggregate_id, processed, attempts, last_error, available_at > UTC_TIMESTAMP(6)"
+        " AS backing_off FROM outbox WHERE processed = FALSE ORDER BY id"
+    )
+
+
+async def test_a_row_committed_late_with_a_lower_id_is_still_relayed(scratch_mysql: MySQL) -> None:
+    broker = FakeBroker()
+    relay = OutboxRelay(scratch_mysql, broker.publish, batch_size=10, is_leader=lambda: True)
+    pool = await scratch_mysql.pool()
+    async with pool.acquire() as slow:
+        await slow.begin()
+        async with slow.cursor() as cur:
+            await outbox.add_events(cur, [_event("slow-order")])  # takes the lower id
+            await _write(scratch_mysql, "fast-order")  # commits first, higher id
+            assert await relay.drain() == 1
+        await slow.commit()
+
+    assert await relay.drain() == 1
+    assert [order_id for order_id, _ in broker.published] == ["fast-order", "slow-order"]
+    assert await _pending(scratch_mysql) == []
+
+
+async def test_every_row_is_relayed_across_batches_and_only_once(scratch_mysql: MySQL) -> None:
+    broker = FakeBroker()
+    relay = OutboxRelay(scratch_mysql, broker.publish, batch_size=7, is_leader=lambda: True)
+    await _write(scratch_mysql, *[f"order-{i}" for i in range(30)])
+
+    assert await relay.drain() == 30
+    assert await relay.drain() == 0
+    assert sorted(order_id for order_id, _ in broker.published) == sorted(
+        f"order-{i}" for i in range(30)
+    )
+
+
+async def test_a_refused_publish_is_kept_counted_and_retried_later(scratch_mysql: MySQL) -> None:
+    broker = FakeBroker()
+    broker.refuse = {"unlucky"}
+    relay = OutboxRelay(scratch_mysql, broker.publish, batch_size=10, is_leader=lambda: True)
+    await _write(scratch_mysql, "lucky", "unlucky")
+
+    assert await relay.drain() == 1
+    [row] = await _pending(scratch_mysql)
+    assert row["aggregate_id"] == "unlucky" and row["attempts"] == 1
+    assert "broker unavailable" in str(row["last_error"]) and row["backing_off"] == 1
+    assert await relay.drain() == 0  # still backing off: not hammered
+
+    broker.refuse = set()
+    await scratch_mysql.fetch_all("UPDATE outbox SET available_at = UTC_TIMESTAMP(6)")
+    assert await relay.drain() == 1
+    assert await _pending(scratch_mysql) == []
+
+
+async def test_the_wake_up_relays_only_on_the_leader(scratch_mysql: MySQL) -> None:
+    broker = FakeBroker()
+    leader = False
+    relay = OutboxRelay(scratch_mysql, broker.publish, batch_size=10, is_leader=lambda: leader)
+    await _write(scratch_mysql, "order-1")
+
+    relay.notify()
+    await asyncio.sleep(0)  # let a (wrongly) scheduled drain start
+    assert await relay.drain() == 1 and broker.published  # only the explicit drain published
+    leader = True
+    await _write(scratch_mysql, "order-2")
+    relay.notify()
+
+    async def relayed() -> bool:
+        return len(broker.published) == 2
+
+    await poll(relayed, timeout=5)
