@@ -17,6 +17,8 @@ ifeq ($(PROFILE),test)
   MYSQL_PORT := $(shell echo $$(( 3317 + $(TEST_SLOT) )))
   KAFKA_PORT := $(shell echo $$(( 19092 + 100 * $(TEST_SLOT) )))
   PORT       := $(shell echo $$(( 3100 + $(TEST_SLOT) )))
+  # A fixed token for the admin API tests; `make run` takes ADMIN_TOKEN from the environment.
+  export ADMIN_TOKEN := test-admin-token
 else
   STACK_DIR  := $(CURDIR)/.stack/run
   MYSQL_PORT ?= 3307

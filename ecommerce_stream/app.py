@@ -13,8 +13,7 @@ from ecommerce_stream.settings import get_settings
 from ecommerce_stream.stores.clickhouse import make_clickhouse
 from ecommerce_stream.stores.mysql import MySQL
 from ecommerce_stream.web.errors import json_errors
-
-MAX_REQUEST_BODY_BYTES = 256 * 1024
+from ecommerce_stream.web.http import MAX_REQUEST_BODY_BYTES
 
 settings = get_settings()
 

@@ -1,4 +1,6 @@
-"""Domain errors. They carry a machine code and a message; the web layer alone maps them to HTTP."""
+"""Domain errors. They carry a machine code and a message; the web layer alone maps them to HTTP.
+
+A class's docstring is its description in the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ from typing import Any
 
 
 class DomainError(Exception):
+    """An error the client can act on."""
+
     code = "error"
 
     def __init__(self, message: str, details: list[dict[str, Any]] | None = None) -> None:
@@ -15,36 +19,60 @@ class DomainError(Exception):
 
 
 class BadRequest(DomainError):
+    """A malformed request: a path, query or header parameter, or a body that is not JSON."""
+
     code = "bad_request"
 
 
 class NotFound(DomainError):
+    """No such resource."""
+
     code = "not_found"
 
 
 class ValidationFailed(DomainError):
+    """The body is well-formed but breaks a rule; nothing was written."""
+
     code = "validation_failed"
 
 
 class UnsupportedMediaType(DomainError):
+    """The body is not sent as application/json."""
+
     code = "unsupported_media_type"
 
 
 class Conflict(DomainError):
+    """The resource's current state forbids this change."""
+
     code = "conflict"
 
 
 class Gone(DomainError):
+    """The resource is past the point where this is possible."""
+
     code = "gone"
 
 
 class Unauthorized(DomainError):
+    """No bearer token was sent."""
+
     code = "unauthorized"
 
 
 class Forbidden(DomainError):
+    """The bearer token is wrong."""
+
     code = "forbidden"
 
 
 class Unavailable(DomainError):
+    """A backing store is unavailable; retry later."""
+
     code = "service_unavailable"
+
+
+class MalformedJson(BadRequest):
+    """The body is not valid JSON."""
+
+    code = "malformed_json"

@@ -1,8 +1,10 @@
-"""HTTP shapes of users and products."""
+"""HTTP shapes of users and products, and their path parameters."""
 
 from __future__ import annotations
 
-from ecommerce_stream.wire import ApiModel, Money, UtcTimestamp
+from pydantic import Field
+
+from ecommerce_stream.wire import MAX_ID, ApiModel, Money, PathParams, UtcTimestamp
 
 
 class User(ApiModel):
@@ -18,3 +20,11 @@ class Product(ApiModel):
     price: Money
     category: str
     created_at: UtcTimestamp
+
+
+class UserPath(PathParams):
+    user_id: int = Field(gt=0, le=MAX_ID)
+
+
+class ProductPath(PathParams):
+    product_id: int = Field(gt=0, le=MAX_ID)

@@ -7,9 +7,10 @@ from pydantic import TypeAdapter
 
 from ecommerce_stream.app import app, mysql
 from ecommerce_stream.catalog import repository as catalog
-from ecommerce_stream.catalog.schemas import Product, User
+from ecommerce_stream.catalog.schemas import Product, ProductPath, User, UserPath
 from ecommerce_stream.errors import NotFound
-from ecommerce_stream.web.http import json_model, path_int
+from ecommerce_stream.web.http import json_model, read_path
+from ecommerce_stream.web.openapi import endpoint
 
 _users = TypeAdapter(list[User])
 _products = TypeAdapter(list[Product])
@@ -17,29 +18,39 @@ _products = TypeAdapter(list[Product])
 
 @app.page("/api/users")
 class UsersView(View):
+    @endpoint(responses={200: list[User]})
     async def get(self, request: Request) -> Response:
+        """Every customer, by id."""
         return json_model(await catalog.list_users(mysql), adapter=_users)
 
 
 @app.page("/api/users/{user_id}")
 class UserView(View):
+    @endpoint(path=UserPath, responses={200: User}, errors=[NotFound])
     async def get(self, request: Request, user_id: str) -> Response:
-        user = await catalog.get_user(mysql, path_int(user_id, "userId"))
+        """One customer."""
+        path = read_path(UserPath, user_id=user_id)
+        user = await catalog.get_user(mysql, path.user_id)
         if user is None:
-            raise NotFound(f"user {user_id} not found")
+            raise NotFound(f"user {path.user_id} not found")
         return json_model(user)
 
 
 @app.page("/api/products")
 class ProductsView(View):
+    @endpoint(responses={200: list[Product]})
     async def get(self, request: Request) -> Response:
+        """Every product, by id."""
         return json_model(await catalog.list_products(mysql), adapter=_products)
 
 
 @app.page("/api/products/{product_id}")
 class ProductView(View):
+    @endpoint(path=ProductPath, responses={200: Product}, errors=[NotFound])
     async def get(self, request: Request, product_id: str) -> Response:
-        product = await catalog.get_product(mysql, path_int(product_id, "productId"))
+        """One product."""
+        path = read_path(ProductPath, product_id=product_id)
+        product = await catalog.get_product(mysql, path.product_id)
         if product is None:
-            raise NotFound(f"product {product_id} not found")
+            raise NotFound(f"product {path.product_id} not found")
         return json_model(product)

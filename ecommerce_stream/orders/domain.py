@@ -1,10 +1,14 @@
-"""Order rules as plain code with no I/O: statuses and their transitions, money and totals."""
+"""Order rules as plain code with no I/O: statuses and their transitions, money and totals, the
+soft-delete retention window."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+
+from ecommerce_stream.errors import Conflict
 
 CENT = Decimal("0.01")
 MAX_ITEMS = 100
@@ -40,6 +44,24 @@ ALLOWED_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 
 def can_transition(current: OrderStatus, target: OrderStatus) -> bool:
     return target in ALLOWED_TRANSITIONS[current]
+
+
+def check_transition(current: OrderStatus, target: OrderStatus) -> None:
+    """Refuse (409) what the state machine forbids, staying put included."""
+    if not can_transition(current, target):
+        raise Conflict(
+            f"an order cannot go from {current} to {target}",
+            [{"field": "status", "message": f"{current} -> {target} is not allowed"}],
+        )
+
+
+def retention_cutoff(now: datetime, retention_days: int) -> datetime:
+    """Orders soft-deleted at or before this moment can no longer be restored, only purged."""
+    return now - timedelta(days=retention_days)
+
+
+def restorable(deleted_at: datetime, now: datetime, retention_days: int) -> bool:
+    return deleted_at > retention_cutoff(now, retention_days)
 
 
 def to_money(amount: Decimal) -> Decimal:

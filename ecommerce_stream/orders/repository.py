@@ -1,11 +1,14 @@
-"""SQL of `orders` and `order_items`, always run on the cursor of a unit of work."""
+"""SQL of `orders`, `order_items`, `idempotency_keys` and `admin_audit`, run on the cursor of a
+unit of work (or, for reads, any cursor)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
+from typing import Any
 
 import aiomysql
 
@@ -33,6 +36,18 @@ class OrderRow:
     deleted_at: datetime | None
     deleted_by: str | None
     lines: tuple[OrderLineRow, ...]
+
+
+class AdminAction(StrEnum):
+    DELETE = "DELETE"
+    RESTORE = "RESTORE"
+    PURGE = "PURGE"
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    request_hash: str
+    order_id: str
 
 
 _ORDER_COLUMNS = (
@@ -115,6 +130,61 @@ async def set_deleted(
     )
 
 
+async def insert_idempotency_key(
+    cur: aiomysql.Cursor, key: str, request_hash: str, order_id: str, at: datetime
+) -> None:
+    """Fails with a duplicate-key error when a concurrent request with the key committed."""
+    await cur.execute(
+        "INSERT INTO idempotency_keys (idempotency_key, request_hash, order_id, created_at)"
+        " VALUES (%s, %s, %s, %s)",
+        (key, request_hash, order_id, at.replace(tzinfo=None)),
+    )
+
+
+async def get_idempotency_key(cur: aiomysql.Cursor, key: str) -> IdempotencyRecord | None:
+    await cur.execute(
+        "SELECT request_hash, order_id FROM idempotency_keys WHERE idempotency_key = %s", (key,)
+    )
+    row = await cur.fetchone()
+    return None if row is None else IdempotencyRecord(row["request_hash"], row["order_id"])
+
+
+async def record_admin_actions(
+    cur: aiomysql.Cursor,
+    action: AdminAction,
+    admin_id: str,
+    versions: Sequence[tuple[str, int]],
+    at: datetime,
+) -> None:
+    """One audit row per (order id, version after the change)."""
+    await cur.executemany(
+        "INSERT INTO admin_audit (admin_id, action, order_id, order_version, created_at)"
+        " VALUES (%s, %s, %s, %s, %s)",
+        [
+            (admin_id, action.value, order_id, version, at.replace(tzinfo=None))
+            for order_id, version in versions
+        ],
+    )
+
+
+async def lock_deleted_before(
+    cur: aiomysql.Cursor, cutoff: datetime, limit: int
+) -> list[tuple[str, int]]:
+    """(id, version) of up to `limit` orders soft-deleted at or before `cutoff`, locked."""
+    await cur.execute(
+        "SELECT id, version FROM orders WHERE deleted_at <= %s ORDER BY deleted_at, id"
+        " LIMIT %s FOR UPDATE",
+        (cutoff.replace(tzinfo=None), limit),
+    )
+    return [(row["id"], row["version"]) for row in await cur.fetchall()]
+
+
+async def delete_orders(cur: aiomysql.Cursor, order_ids: Sequence[str]) -> None:
+    """Hard delete; their items and idempotency keys go with them (ON DELETE CASCADE)."""
+    placeholders = ", ".join(["%s"] * len(order_ids))
+    await cur.execute(f"DELETE FROM orders WHERE id IN ({placeholders})", tuple(order_ids))
+
+
 async def _lines_of(
     cur: aiomysql.Cursor, order_ids: Sequence[str]
 ) -> dict[str, tuple[OrderLineRow, ...]]:
@@ -135,17 +205,22 @@ async def _lines_of(
     return {order_id: tuple(lines) for order_id, lines in grouped.items()}
 
 
-def _order_from_row(row: dict[str, object], lines: tuple[OrderLineRow, ...]) -> OrderRow:
+def _utc(value: datetime) -> datetime:
+    # DATETIME columns hold UTC and come back naive.
+    return value.replace(tzinfo=UTC)
+
+
+def _order_from_row(row: dict[str, Any], lines: tuple[OrderLineRow, ...]) -> OrderRow:
     return OrderRow(
         id=str(row["id"]),
-        user_id=int(row["user_id"]),  # type: ignore[call-overload]
+        user_id=int(row["user_id"]),
         status=OrderStatus(str(row["status"])),
-        total_amount=row["total_amount"],  # type: ignore[arg-type]
+        total_amount=row["total_amount"],
         shipping_address=str(row["shipping_address"]),
-        version=int(row["version"]),  # type: ignore[call-overload]
-        created_at=row["created_at"],  # type: ignore[arg-type]
-        updated_at=row["updated_at"],  # type: ignore[arg-type]
-        deleted_at=row["deleted_at"],  # type: ignore[arg-type]
-        deleted_by=row["deleted_by"],  # type: ignore[arg-type]
+        version=int(row["version"]),
+        created_at=_utc(row["created_at"]),
+        updated_at=_utc(row["updated_at"]),
+        deleted_at=None if row["deleted_at"] is None else _utc(row["deleted_at"]),
+        deleted_by=row["deleted_by"],
         lines=lines,
     )

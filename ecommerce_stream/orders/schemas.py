@@ -1,24 +1,41 @@
-"""HTTP bodies of the orders API (pydantic): camelCase on the wire, unknown fields refused."""
+"""HTTP shapes of the orders API (pydantic): bodies, parameters and answers, camelCase on the
+wire, unknown body fields refused (no mass assignment of id, version, deletedAt, ...)."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from ecommerce_stream.orders.domain import MAX_ITEMS, MAX_QUANTITY, OrderStatus
-from ecommerce_stream.wire import ApiModel, Money, UtcTimestamp
+from ecommerce_stream.wire import MAX_ID, ApiModel, Money, Params, UtcTimestamp
 
 
 class OrderItemIn(ApiModel):
-    product_id: int = Field(gt=0)
+    product_id: int = Field(gt=0, le=MAX_ID)
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
-    price: Money | None = None
+    price: Money | None = Field(None, description="Unit price; the catalog price if omitted.")
 
 
 class CreateOrder(ApiModel):
-    user_id: int = Field(gt=0)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "userId": 1,
+                    "shippingAddress": "Seoul, Teheran-ro 1",
+                    "totalAmount": 50000,
+                    "items": [{"productId": 102, "quantity": 2, "price": 25000}],
+                }
+            ]
+        }
+    )
+
+    user_id: int = Field(gt=0, le=MAX_ID)
     status: OrderStatus = OrderStatus.PENDING
-    shipping_address: str = Field(min_length=1, max_length=500)
-    total_amount: Money | None = None
+    shipping_address: str = Field(min_length=1, max_length=500, pattern=r"\S")
+    total_amount: Money | None = Field(
+        None, description="If given, must equal the sum of quantity × price to the cent."
+    )
     items: list[OrderItemIn] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
@@ -36,10 +53,34 @@ class Order(ApiModel):
     total_amount: Money
     shipping_address: str
     items: list[OrderItemOut]
-    version: int
+    version: int = Field(description="1 when created, +1 on every change.")
     created_at: UtcTimestamp
     updated_at: UtcTimestamp
 
 
+class AdminOrder(Order):
+    """An order as admins see it: soft-deleted ones too, with who deleted them and when."""
+
+    deleted_at: UtcTimestamp | None
+    deleted_by: str | None
+
+
 class ChangeStatus(ApiModel):
     status: OrderStatus
+
+
+class Page(Params):
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+class IdempotencyHeaders(Params):
+    # SkipJsonSchema: an absent header is not a "null" one.
+    idempotency_key: str | SkipJsonSchema[None] = Field(
+        None,
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[!-~]+$",
+        description="A retry with the same key returns the first order and creates nothing.",
+    )

@@ -1,59 +1,107 @@
-"""HTTP views of the orders API."""
+"""HTTP views of the orders API (/api/orders) and of the admin API (/admin/orders)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from faust.web import Request, Response, View
 from pydantic import TypeAdapter
 
-from ecommerce_stream.app import app, mysql
-from ecommerce_stream.errors import BadRequest
-from ecommerce_stream.orders.schemas import ChangeStatus, CreateOrder, Order
+from ecommerce_stream.app import app, mysql, settings
+from ecommerce_stream.catalog.schemas import UserPath
+from ecommerce_stream.errors import Conflict, Gone, NotFound
+from ecommerce_stream.orders.schemas import (
+    AdminOrder,
+    ChangeStatus,
+    CreateOrder,
+    IdempotencyHeaders,
+    Order,
+    Page,
+)
 from ecommerce_stream.orders.service import OrderService
 from ecommerce_stream.outbox.agents import relay
-from ecommerce_stream.web.http import json_model, path_int, query_int, read_model
+from ecommerce_stream.web.admin import acting_admin
+from ecommerce_stream.web.http import (
+    json_model,
+    no_content,
+    read_headers,
+    read_model,
+    read_path,
+    read_query,
+)
+from ecommerce_stream.web.openapi import endpoint
 
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
-
-orders = OrderService(mysql, after_commit=relay.notify)
+orders = OrderService(
+    mysql, after_commit=relay.notify, retention_days=settings.soft_delete_retention_days
+)
 _order_list = TypeAdapter(list[Order])
-
-
-def _idempotency_key(request: Any) -> str | None:
-    key: str | None = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
-        raise BadRequest(f"Idempotency-Key must be 1..{MAX_IDEMPOTENCY_KEY_LENGTH} characters")
-    return key
 
 
 @app.page("/api/orders")
 class OrdersView(View):
+    @endpoint(
+        body=CreateOrder,
+        headers=IdempotencyHeaders,
+        responses={201: Order, 200: Order},
+        errors=[Conflict],
+    )
     async def post(self, request: Request) -> Response:
-        """Take an order: order, items and its OrderCreated event in one transaction."""
+        """Take an order: order, items and its OrderCreated event in one transaction.
+
+        201 with the new order; 200 with the first order when the Idempotency-Key was seen
+        before with the same body (422 with another body, 409 if that order was deleted)."""
         body = await read_model(request, CreateOrder)
-        order, created = await orders.create(body, _idempotency_key(request))
+        key = read_headers(request, IdempotencyHeaders).idempotency_key
+        order, created = await orders.create(body, key)
         return json_model(order, status=201 if created else 200)
 
 
 @app.page("/api/orders/{order_id}")
 class OrderView(View):
+    @endpoint(responses={200: Order}, errors=[NotFound])
     async def get(self, request: Request, order_id: str) -> Response:
+        """A live order (404 once soft-deleted)."""
         return json_model(await orders.get(order_id))
 
 
 @app.page("/api/orders/user/{user_id}")
 class UserOrdersView(View):
+    @endpoint(path=UserPath, query=Page, responses={200: list[Order]}, errors=[NotFound])
     async def get(self, request: Request, user_id: str) -> Response:
-        """A user's live orders, newest first."""
-        limit = query_int(request, "limit", default=50, minimum=1, maximum=200)
-        offset = query_int(request, "offset", default=0, minimum=0, maximum=1_000_000)
-        listed = await orders.list_for_user(path_int(user_id, "userId"), limit=limit, offset=offset)
+        """A user's live orders, newest first (404 for an unknown user)."""
+        user = read_path(UserPath, user_id=user_id)
+        page = read_query(request, Page)
+        listed = await orders.list_for_user(user.user_id, limit=page.limit, offset=page.offset)
         return json_model(listed, adapter=_order_list)
 
 
 @app.page("/api/orders/{order_id}/status")
 class OrderStatusView(View):
+    @endpoint(body=ChangeStatus, responses={200: Order}, errors=[NotFound, Conflict])
     async def patch(self, request: Request, order_id: str) -> Response:
+        """Move the order along the status state machine (409 for a forbidden transition)."""
         body = await read_model(request, ChangeStatus)
         return json_model(await orders.change_status(order_id, body.status))
+
+
+@app.page("/admin/orders/{order_id}")
+class AdminOrderView(View):
+    @endpoint(admin=True, responses={200: AdminOrder}, errors=[NotFound])
+    async def get(self, request: Request, order_id: str) -> Response:
+        """Any order, soft-deleted ones included, with deletedAt and deletedBy."""
+        acting_admin(request)
+        return json_model(await orders.admin_get(order_id))
+
+    @endpoint(admin=True, responses={204: None}, errors=[NotFound])
+    async def delete(self, request: Request, order_id: str) -> Response:
+        """Soft-delete the order and emit OrderDeleted; deleting it again changes nothing."""
+        await orders.soft_delete(order_id, acting_admin(request))
+        return no_content()
+
+
+@app.page("/admin/orders/{order_id}/restore")
+class AdminRestoreView(View):
+    @endpoint(admin=True, responses={200: Order}, errors=[NotFound, Conflict, Gone])
+    async def post(self, request: Request, order_id: str) -> Response:
+        """Undo a soft delete within SOFT_DELETE_RETENTION_DAYS and emit OrderRestored.
+
+        409 if the order is not deleted, 410 once the retention window has passed."""
+        return json_model(await orders.restore(order_id, acting_admin(request)))

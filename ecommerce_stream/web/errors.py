@@ -10,6 +10,7 @@ import pymysql
 from aiohttp import web
 
 from ecommerce_stream import errors
+from ecommerce_stream.wire import ApiModel
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +27,46 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
 }
 
 
+class ErrorDetail(ApiModel):
+    field: str | None = None
+    message: str
+
+
+class ErrorBody(ApiModel):
+    code: str
+    message: str
+    details: list[ErrorDetail]
+
+
+class ErrorResponse(ApiModel):
+    """Every 4xx and 5xx answer of the API."""
+
+    error: ErrorBody
+
+
+def status_of(error_type: type[errors.DomainError]) -> int:
+    """The status of an error class or of its nearest mapped base class (500 for none: a bare
+    DomainError is a programming mistake)."""
+    return next((STATUS_OF[cls] for cls in error_type.__mro__ if cls in STATUS_OF), 500)
+
+
 def error_response(
     status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
 ) -> web.Response:
-    return web.json_response(
-        {"error": {"code": code, "message": message, "details": details or []}}, status=status
+    body = ErrorResponse(
+        error=ErrorBody(
+            code=code,
+            message=message,
+            details=[ErrorDetail.model_validate(item) for item in details or []],
+        )
+    )
+    return web.Response(
+        body=body.model_dump_json(by_alias=True), status=status, content_type="application/json"
     )
 
 
-def _validation_details(error: pydantic.ValidationError) -> list[dict[str, Any]]:
+def validation_details(error: pydantic.ValidationError) -> list[dict[str, Any]]:
+    """pydantic's findings as error details, one per offending field (camelCase paths)."""
     return [
         {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
         for item in error.errors(include_url=False, include_input=False)
@@ -47,12 +79,7 @@ async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
         response: web.StreamResponse = await handler(request)
         return response
     except errors.DomainError as error:
-        return error_response(STATUS_OF[type(error)], error.code, error.message, error.details)
-    except pydantic.ValidationError as error:
-        details = _validation_details(error)
-        if any(item["type"] == "json_invalid" for item in error.errors()):
-            return error_response(400, "malformed_json", "the body is not valid JSON", details)
-        return error_response(422, "validation_failed", "the request is not valid", details)
+        return error_response(status_of(type(error)), error.code, error.message, error.details)
     except web.HTTPException as error:
         if error.status < 400:
             raise

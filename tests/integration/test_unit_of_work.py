@@ -35,7 +35,7 @@ def _request(**overrides: object) -> CreateOrder:
 
 async def test_order_items_and_event_commit_together(mysql: MySQL) -> None:
     wakeups: list[None] = []
-    service = OrderService(mysql, after_commit=lambda: wakeups.append(None))
+    service = OrderService(mysql, after_commit=lambda: wakeups.append(None), retention_days=7)
     before = await _counts(mysql)
 
     order, created = await service.create(_request())
@@ -52,7 +52,7 @@ async def test_order_items_and_event_commit_together(mysql: MySQL) -> None:
 
 
 async def test_a_failure_inside_the_transaction_writes_nothing(mysql: MySQL) -> None:
-    service = OrderService(mysql, after_commit=lambda: None)
+    service = OrderService(mysql, after_commit=lambda: None, retention_days=7)
     before = await _counts(mysql)
 
     class Boom(Exception):
@@ -72,7 +72,7 @@ async def test_a_failure_inside_the_transaction_writes_nothing(mysql: MySQL) -> 
 
 
 async def test_a_wrong_total_is_refused_and_writes_nothing(mysql: MySQL) -> None:
-    service = OrderService(mysql, after_commit=lambda: None)
+    service = OrderService(mysql, after_commit=lambda: None, retention_days=7)
     before = await _counts(mysql)
 
     with pytest.raises(ValidationFailed):
@@ -82,11 +82,11 @@ async def test_a_wrong_total_is_refused_and_writes_nothing(mysql: MySQL) -> None
 
 
 async def test_an_unknown_product_is_refused_and_writes_nothing(mysql: MySQL) -> None:
-    service = OrderService(mysql, after_commit=lambda: None)
+    service = OrderService(mysql, after_commit=lambda: None, retention_days=7)
     before = await _counts(mysql)
 
     with pytest.raises(ValidationFailed) as refused:
         await service.create(_request(items=[{"productId": 999999, "quantity": 1}]))
 
-    assert refused.value.details[0]["field"] == "items[0].productId"
+    assert refused.value.details[0]["field"] == "items.0.productId"
     assert await _counts(mysql) == before

@@ -1,0 +1,54 @@
+"""Helpers of the orders and admin API tests: what the tables hold, a valid order, admin headers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+
+from ecommerce_stream.settings import Settings
+from ecommerce_stream.stores.mysql import MySQL
+
+WRITTEN_TABLES = ("orders", "order_items", "outbox", "idempotency_keys", "admin_audit")
+
+
+async def table_counts(mysql: MySQL) -> dict[str, int]:
+    """Rows in every table an order change writes to: a refused request must leave them alone."""
+    counted = ", ".join(f"(SELECT COUNT(*) FROM {table}) AS {table}" for table in WRITTEN_TABLES)
+    row = await mysql.fetch_one(f"SELECT {counted}")
+    assert row is not None
+    return {table: int(row[table]) for table in WRITTEN_TABLES}
+
+
+def order_body(**overrides: Any) -> dict[str, Any]:
+    """A valid CreateOrder: 2 × Wireless Mouse (25000.00) + 1 × Water Bottle (12900.90)."""
+    body: dict[str, Any] = {
+        "userId": 1,
+        "shippingAddress": "Seoul, Teheran-ro 1",
+        "items": [{"productId": 102, "quantity": 2}, {"productId": 110, "quantity": 1}],
+    }
+    body.update(overrides)
+    return body
+
+
+async def create_order(http: aiohttp.ClientSession, **overrides: Any) -> dict[str, Any]:
+    async with http.post("/api/orders", json=order_body(**overrides)) as response:
+        assert response.status == 201, await response.text()
+        created: dict[str, Any] = await response.json()
+        return created
+
+
+def admin_headers(settings: Settings, admin_id: str = "alice") -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {settings.admin_token.get_secret_value()}",
+        "X-Admin-Id": admin_id,
+    }
+
+
+async def events_of(mysql: MySQL, order_id: str) -> list[dict[str, Any]]:
+    """The payloads of the order's outbox rows, in the order they were written."""
+    rows = await mysql.fetch_all(
+        "SELECT payload FROM outbox WHERE aggregate_id = %s ORDER BY id", (order_id,)
+    )
+    return [json.loads(row["payload"]) for row in rows]
