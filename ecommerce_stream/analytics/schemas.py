@@ -2,9 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Self
+
+from pydantic import Field, model_validator
 
 from ecommerce_stream.wire import ApiModel, MoneySum, UtcTimestamp
+
+MAX_RANGE_DAYS = 731  # two years: a year-over-year view, and a bound on the work per query
+MAX_HOURS = 31 * 24
+
+
+class DateRangeQuery(ApiModel):
+    """`startDate`..`endDate`, both inclusive days (YYYY-MM-DD) in ANALYTICS_TZ."""
+
+    start_date: date | None = None
+    end_date: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered_and_bounded(self) -> Self:
+        if self.start_date and self.end_date:
+            if self.start_date > self.end_date:
+                raise ValueError("startDate must not be after endDate")
+            if self.end_date - self.start_date >= timedelta(days=MAX_RANGE_DAYS):
+                raise ValueError(f"the range may span at most {MAX_RANGE_DAYS} days")
+        return self
+
+    def days(self, today: date, default_days: int) -> tuple[date, date]:
+        """The range asked for; a missing end is today, a missing start `default_days` back."""
+        last = self.end_date or today
+        first = self.start_date or last - timedelta(days=default_days - 1)
+        if first > last:
+            raise ValueError("startDate must not be after endDate")
+        return first, last
+
+
+class HourlyQuery(DateRangeQuery):
+    limit: int | None = Field(None, ge=1, le=MAX_HOURS, description="Most hour buckets to return.")
+
+
+class UserPath(ApiModel):
+    user_id: int = Field(gt=0, le=2**63 - 1)
 
 
 class Stats(ApiModel):

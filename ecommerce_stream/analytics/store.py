@@ -210,14 +210,17 @@ class AnalyticsStore:
         ]
 
     async def hourly_sales(self, since: datetime, until: datetime, limit: int) -> list[HourlySales]:
-        """Hour buckets starting in [since, until) that have live orders, oldest first."""
+        """The newest `limit` hour buckets starting in [since, until) that have live orders,
+        oldest first."""
         await self.ensure_schema()
         rows = await self._clickhouse.query(
+            "SELECT * FROM ("
             "SELECT toUnixTimestamp(hour) AS hour_start, sum(order_count) AS orders,"
             f" sum(revenue) AS revenue FROM {self._db}.hourly_sales"
             f" WHERE hour >= toDateTime({int(since.timestamp())})"
             f" AND hour < toDateTime({int(until.timestamp())})"
-            f" GROUP BY hour_start HAVING orders > 0 ORDER BY hour_start LIMIT {int(limit)}"
+            f" GROUP BY hour_start HAVING orders > 0 ORDER BY hour_start DESC LIMIT {int(limit)})"
+            " ORDER BY hour_start"
         )
         return [
             HourlySales(

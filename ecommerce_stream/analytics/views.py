@@ -1,32 +1,127 @@
-"""HTTP views of the analytics API, read from ClickHouse."""
+"""HTTP views of the analytics API: every answer comes from the ClickHouse aggregates."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 from faust.web import Request, Response, View
+from pydantic import TypeAdapter
 
 from ecommerce_stream.analytics.agents import analytics_store, applied_versions
-from ecommerce_stream.analytics.schemas import ClickHouseHealth
-from ecommerce_stream.app import app, clickhouse
-from ecommerce_stream.errors import NotFound
-from ecommerce_stream.web.http import json_model
+from ecommerce_stream.analytics.schemas import (
+    MAX_HOURS,
+    ClickHouseHealth,
+    DailySales,
+    DateRangeQuery,
+    HourlyQuery,
+    HourlySales,
+    Stats,
+    StatusBreakdown,
+    UserAnalytics,
+    UserPath,
+)
+from ecommerce_stream.app import app, clickhouse, settings
+from ecommerce_stream.errors import BadRequest, NotFound
+from ecommerce_stream.web.http import json_model, read_path, read_query
+from ecommerce_stream.web.openapi import endpoint
+
+DEFAULT_DAYS = 30
+DEFAULT_HOURS = 24
+ALL_TIME = (date(1970, 1, 1), date(9999, 12, 31))
+
+_daily = TypeAdapter(list[DailySales])
+_hourly = TypeAdapter(list[HourlySales])
+_statuses = TypeAdapter(list[StatusBreakdown])
+_zone = ZoneInfo(settings.analytics_tz)
+
+
+def _today() -> date:
+    return datetime.now(_zone).date()
+
+
+def _day_range(query: DateRangeQuery, default_days: int) -> tuple[date, date]:
+    try:
+        return query.days(_today(), default_days)
+    except ValueError as error:  # e.g. only startDate, and it lies in the future
+        raise BadRequest(str(error), [{"field": "startDate", "message": str(error)}]) from None
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(), _zone)
+
+
+@app.page("/api/analytics/daily-sales")
+class DailySalesView(View):
+    @endpoint(query=DateRangeQuery, responses={200: list[DailySales]})
+    async def get(self, request: Request) -> Response:
+        """Orders, revenue, average order value and customers per day (default: last 30 days)."""
+        first, last = _day_range(read_query(request, DateRangeQuery), DEFAULT_DAYS)
+        return json_model(await analytics_store.daily_sales(first, last), adapter=_daily)
+
+
+@app.page("/api/analytics/hourly-sales")
+class HourlySalesView(View):
+    @endpoint(query=HourlyQuery, responses={200: list[HourlySales]})
+    async def get(self, request: Request) -> Response:
+        """Orders and revenue per hour: the last `limit` hours (24), or the hours of the days
+        `startDate`..`endDate`."""
+        query = read_query(request, HourlyQuery)
+        if query.start_date is None and query.end_date is None:
+            hours = query.limit or DEFAULT_HOURS
+            until = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(
+                hours=1
+            )
+            since = until - timedelta(hours=hours)
+        else:
+            first, last = _day_range(query, 1)
+            since, until = _start_of(first), _start_of(last + timedelta(days=1))
+            hours = query.limit or min(MAX_HOURS, int((until - since) / timedelta(hours=1)))
+        sales = await analytics_store.hourly_sales(since, until, hours)
+        return json_model(sales, adapter=_hourly)
+
+
+@app.page("/api/analytics/order-status")
+class OrderStatusView(View):
+    @endpoint(query=DateRangeQuery, responses={200: list[StatusBreakdown]})
+    async def get(self, request: Request) -> Response:
+        """Live orders and their amounts per status (default: all time)."""
+        query = read_query(request, DateRangeQuery)
+        first, last = (
+            ALL_TIME
+            if query.start_date is None and query.end_date is None
+            else _day_range(query, DEFAULT_DAYS)
+        )
+        return json_model(await analytics_store.order_status(first, last), adapter=_statuses)
 
 
 @app.page("/api/analytics/stats")
 class StatsView(View):
+    @endpoint(responses={200: Stats})
     async def get(self, request: Request) -> Response:
         """Totals over every live order."""
         return json_model(await analytics_store.stats())
 
 
+@app.page("/api/analytics/users/{user_id}")
+class UserAnalyticsView(View):
+    @endpoint(path=UserPath, responses={200: UserAnalytics})
+    async def get(self, request: Request, user_id: str) -> Response:
+        """One customer's live orders: count, total spent, first and last order."""
+        path = read_path(UserPath, user_id=user_id)
+        return json_model(await analytics_store.user_analytics(path.user_id))
+
+
 @app.page("/api/analytics/health")
 class ClickHouseHealthView(View):
+    @endpoint(responses={200: ClickHouseHealth, 503: ClickHouseHealth})
     async def get(self, request: Request) -> Response:
+        """Whether ClickHouse answers, and its version."""
         try:
             health = ClickHouseHealth(status="ok", version=await clickhouse.version())
         except Exception as error:
-            return json_model(
-                ClickHouseHealth(status="down", error=type(error).__name__), status=503
-            )
+            down = ClickHouseHealth(status="down", error=type(error).__name__)
+            return json_model(down, status=503)
         return json_model(health)
 
 

@@ -5,7 +5,6 @@ newest states say, to the cent. The reference model is plain Python over those s
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -17,12 +16,14 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
+from ecommerce_stream.analytics.reconcile import LiveOrder, expected_answers
 from ecommerce_stream.analytics.store import LEDGER, RUNNING_MARKER, VIEW_TARGETS, AnalyticsStore
 from ecommerce_stream.orders.domain import OrderStatus
 from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.clickhouse import EmbeddedClickHouse
 
 BASE = datetime(2026, 11, 20, 22, 30, tzinfo=UTC)
+SEOUL = ZoneInfo("Asia/Seoul")  # buckets away from UTC on purpose
 STATUSES = [status.value for status in OrderStatus]
 ALL_DAYS = (date(2026, 1, 1), date(2026, 12, 31))
 
@@ -31,7 +32,7 @@ ALL_DAYS = (date(2026, 1, 1), date(2026, 12, 31))
 async def store(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AnalyticsStore]:
     data_dir = tmp_path_factory.mktemp("chdb")
     engine = EmbeddedClickHouse(Settings(_env_file=None, clickhouse_data_dir=data_dir))
-    analytics = AnalyticsStore(engine, "Asia/Seoul")  # buckets away from UTC on purpose
+    analytics = AnalyticsStore(engine, SEOUL.key)
     await analytics.ensure_schema()
     yield analytics
     await engine.close()
@@ -94,61 +95,30 @@ def _deliveries(rng: random.Random, rows: list[OrderAnalyticsRow]) -> list[list[
     return batches
 
 
-def _expected(rows: list[OrderAnalyticsRow]) -> list[OrderAnalyticsRow]:
+def _live(rows: list[OrderAnalyticsRow]) -> list[LiveOrder]:
+    """Each order's newest version, if it is not deleted: what MySQL would call live."""
     newest: dict[str, OrderAnalyticsRow] = {}
     for row in rows:
         if row.order_id not in newest or row.version > newest[row.order_id].version:
             newest[row.order_id] = row
-    return [row for row in newest.values() if not row.is_deleted]
-
-
-async def _assert_exact(store: AnalyticsStore, live: list[OrderAnalyticsRow]) -> None:
-    seoul = ZoneInfo("Asia/Seoul")
-    stats = await store.stats()
-    assert stats.total_orders == len(live)
-    assert stats.total_revenue == sum((r.total_amount for r in live), Decimal(0))
-    assert stats.total_users == len({r.user_id for r in live})
-    assert stats.total_products == len({p for r in live for p in r.product_ids})
-
-    by_day: dict[date, list[OrderAnalyticsRow]] = defaultdict(list)
-    for row in live:
-        by_day[row.created_at.astimezone(seoul).date()].append(row)
-    daily = await store.daily_sales(*ALL_DAYS)
-    assert [(d.date, d.order_count, d.total_revenue, d.unique_customers) for d in daily] == [
-        (
-            day,
-            len(rows),
-            sum((r.total_amount for r in rows), Decimal(0)),
-            len({r.user_id for r in rows}),
+    return [
+        LiveOrder(
+            r.order_id, r.user_id, r.status, r.total_amount, r.created_at, frozenset(r.product_ids)
         )
-        for day, rows in sorted(by_day.items())
+        for r in newest.values()
+        if not r.is_deleted
     ]
 
-    by_status: dict[str, list[OrderAnalyticsRow]] = defaultdict(list)
-    for row in live:
-        by_status[row.status].append(row)
-    statuses = await store.order_status(*ALL_DAYS)
-    assert [(s.status, s.order_count, s.total_amount) for s in statuses] == [
-        (status, len(rows), sum((r.total_amount for r in rows), Decimal(0)))
-        for status, rows in sorted(by_status.items())
-    ]
 
-    by_hour: dict[datetime, list[OrderAnalyticsRow]] = defaultdict(list)
-    for row in live:
-        by_hour[row.created_at.replace(minute=0, second=0, microsecond=0)].append(row)
-    hourly = await store.hourly_sales(BASE - timedelta(days=1), BASE + timedelta(days=5), 1000)
-    assert [(h.hour, h.order_count, h.total_revenue) for h in hourly] == [
-        (hour, len(rows), sum((r.total_amount for r in rows), Decimal(0)))
-        for hour, rows in sorted(by_hour.items())
-    ]
-
-    for user_id in (1, 2, 3):
-        mine = [r for r in live if r.user_id == user_id]
-        user = await store.user_analytics(user_id)
-        assert user.order_count == len(mine)
-        assert user.total_spent == sum((r.total_amount for r in mine), Decimal(0))
-        assert user.first_order_at == (min(r.created_at for r in mine) if mine else None)
-        assert user.last_order_at == (max(r.created_at for r in mine) if mine else None)
+async def _assert_exact(store: AnalyticsStore, rows: list[OrderAnalyticsRow]) -> None:
+    expected = expected_answers(_live(rows), SEOUL, user_ids=(1, 2, 3))
+    assert await store.stats() == expected.stats
+    assert await store.daily_sales(*ALL_DAYS) == expected.daily
+    assert await store.order_status(*ALL_DAYS) == expected.statuses
+    week = (BASE - timedelta(days=1), BASE + timedelta(days=5))
+    assert await store.hourly_sales(*week, limit=1000) == expected.hourly
+    for user_id, user in expected.users.items():
+        assert await store.user_analytics(user_id) == user
 
 
 @hypothesis_settings(
@@ -165,7 +135,7 @@ async def test_aggregates_are_exact_under_any_delivery(
     for batch in _deliveries(rng, rows):
         await store.apply(batch)
 
-    await _assert_exact(store, _expected(rows))
+    await _assert_exact(store, rows)
 
 
 async def test_rebuild_compacts_the_ledger_and_keeps_every_answer(store: AnalyticsStore) -> None:
@@ -178,7 +148,7 @@ async def test_rebuild_compacts_the_ledger_and_keeps_every_answer(store: Analyti
     ledger_rows = await store.rebuild()
 
     assert ledger_rows == 20  # one state row per order
-    await _assert_exact(store, _expected(rows))
+    await _assert_exact(store, rows)
 
 
 async def test_a_run_that_died_mid_insert_is_repaired_at_start(store: AnalyticsStore) -> None:
@@ -193,7 +163,7 @@ async def test_a_run_that_died_mid_insert_is_repaired_at_start(store: AnalyticsS
     data_dir = store._clickhouse.local_data_dir
     assert data_dir is not None and (data_dir / RUNNING_MARKER).exists()
 
-    restarted = AnalyticsStore(store._clickhouse, "Asia/Seoul")
+    restarted = AnalyticsStore(store._clickhouse, SEOUL.key)
     await restarted.ensure_schema()
 
-    await _assert_exact(restarted, _expected(rows))
+    await _assert_exact(restarted, rows)
