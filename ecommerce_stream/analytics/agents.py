@@ -22,6 +22,7 @@ from ecommerce_stream.app import app, clickhouse, mysql, settings
 from ecommerce_stream.catalog import repository as catalog
 from ecommerce_stream.orders import repository as orders
 from ecommerce_stream.orders.models import OrderCreated, OrderEvent
+from ecommerce_stream.stores.clickhouse import DataDirInUse
 from ecommerce_stream.topics import dead_letter_topic, order_events_topic, orders_analytics_topic
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,12 @@ async def retry_until_done(
 @app.task
 async def prepare_clickhouse() -> None:
     """Apply the `clickhouse/` DDL (and any pending repair) as the worker starts."""
-    await retry_until_done("preparing ClickHouse", analytics_store.ensure_schema)
+    try:
+        await analytics_store.ensure_schema()
+    except DataDirInUse as error:
+        await app.crash(error)  # another process owns the embedded engine: nothing to retry
+    except Exception:
+        await retry_until_done("preparing ClickHouse", analytics_store.ensure_schema)
 
 
 @app.on_before_shutdown.connect

@@ -1,14 +1,19 @@
-"""`ecommerce-stream reconcile`: do the analytics endpoints agree with MySQL, exactly?"""
+"""`ecommerce-stream reconcile` (do the analytics endpoints agree with MySQL, exactly?) and
+`ecommerce-stream rebuild-analytics` (reload ClickHouse from MySQL)."""
 
 from __future__ import annotations
 
 import sys
+import time
 from zoneinfo import ZoneInfo
 
 from faust.cli import option
 
 from ecommerce_stream.analytics import reconcile as reconciliation
-from ecommerce_stream.app import app, mysql, settings
+from ecommerce_stream.analytics.agents import analytics_store
+from ecommerce_stream.analytics.store import MySQLSource
+from ecommerce_stream.app import app, clickhouse, mysql, settings
+from ecommerce_stream.stores.clickhouse import DataDirInUse
 
 
 @app.command(
@@ -28,3 +33,27 @@ async def reconcile(self: object, url: str, wait: float) -> None:
     print(f"reconcile: {len(differences)} differences")
     if differences:
         sys.exit(1)
+
+
+@app.command()
+async def rebuild_analytics(self: object) -> None:
+    """Reload ClickHouse from MySQL, the source of truth (stop the workers first)."""
+    source = MySQLSource(
+        host_port=f"{settings.mysql_host}:{settings.mysql_port}",
+        database=settings.mysql_database,
+        user=settings.mysql_user,
+        password=settings.mysql_password.get_secret_value(),
+    )
+    started = time.monotonic()
+    try:
+        orders = await analytics_store.rebuild_from_mysql(source)
+    except DataDirInUse as error:
+        sys.exit(f"rebuild-analytics: {error}")
+    finally:
+        await clickhouse.close()
+        analytics_store.mark_stopped()
+    elapsed = time.monotonic() - started
+    print(
+        f"rebuilt the analytics of {orders} orders in {elapsed:.2f}s"
+        f" ({orders / elapsed:,.0f} orders/s)"
+    )

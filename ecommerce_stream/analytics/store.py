@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -50,6 +51,7 @@ class AnalyticsStore:
         self._db = clickhouse.database
         self._tz = analytics_tz
         self._schema_ready = False
+        self._marked_running = False
         self._schema_lock = asyncio.Lock()
         # One batch at a time: the applied-state read and the insert must not interleave.
         self._apply_lock = asyncio.Lock()
@@ -96,6 +98,33 @@ class AnalyticsStore:
         await self.ensure_schema()
         async with self._apply_lock:
             await self._rebuild_views("requested")
+        rows = await self._clickhouse.query(f"SELECT count() AS n FROM {self._db}.{LEDGER}")
+        return int(rows[0]["n"])
+
+    async def rebuild_from_mysql(self, mysql: MySQLSource) -> int:
+        """Replace the whole ledger with one state row per MySQL order, read by ClickHouse
+        itself (its `mysql()` table function), which refills every aggregate. Returns the
+        orders loaded. Run it with no sink writing (workers stopped)."""
+        await self.ensure_schema()
+        orders, items, users = (mysql.table(name) for name in ("orders", "order_items", "users"))
+        async with self._apply_lock:
+            for table in (LEDGER, *VIEW_TARGETS):
+                await self._clickhouse.execute(f"TRUNCATE TABLE {self._db}.{table}")
+            await self._clickhouse.execute(
+                f"INSERT INTO {self._db}.{LEDGER} ({LEDGER_COLUMNS})"
+                " SELECT o.id, o.version, toInt8(o.deleted_at IS NULL), o.user_id, u.name,"
+                " o.status, o.total_amount, i.item_count, i.product_ids, o.created_at,"
+                " o.updated_at, multiIf(o.deleted_at IS NOT NULL, 'DELETED', o.version = 1,"
+                " 'CREATED', 'UPDATED'), toUInt8(o.deleted_at IS NOT NULL), o.deleted_at,"
+                " NULL, NULL"
+                f" FROM {orders} AS o"
+                f" INNER JOIN {users} AS u ON u.id = o.user_id"
+                " INNER JOIN (SELECT order_id, toUInt32(sum(quantity)) AS item_count,"
+                " arraySort(groupUniqArray(toUInt32(product_id))) AS product_ids"
+                f" FROM {items} GROUP BY order_id) AS i ON i.order_id = o.id"
+                # MySQL DATETIMEs are UTC wall times; read them as such whatever the host zone.
+                " SETTINGS session_timezone = 'UTC'"
+            )
         rows = await self._clickhouse.query(f"SELECT count() AS n FROM {self._db}.{LEDGER}")
         return int(rows[0]["n"])
 
@@ -155,12 +184,14 @@ class AnalyticsStore:
         data_dir = self._clickhouse.local_data_dir
         if data_dir is not None:
             (data_dir / RUNNING_MARKER).touch()
+            self._marked_running = True
 
     def mark_stopped(self) -> None:
         """Called after the engine closed cleanly: the next start needs no repair."""
         data_dir = self._clickhouse.local_data_dir
-        if data_dir is not None:
+        if data_dir is not None and self._marked_running:
             (data_dir / RUNNING_MARKER).unlink(missing_ok=True)
+            self._marked_running = False
 
     async def stats(self) -> Stats:
         await self.ensure_schema()
@@ -282,6 +313,20 @@ def average(total: Decimal, count: int) -> Decimal:
 
 def _from_micros(micros: int) -> datetime:
     return datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
+
+
+@dataclass(frozen=True)
+class MySQLSource:
+    """Where ClickHouse itself reads MySQL from (its `mysql()` table function)."""
+
+    host_port: str
+    database: str
+    user: str
+    password: str
+
+    def table(self, name: str) -> str:
+        args = (self.host_port, self.database, name, self.user, self.password)
+        return f"mysql({', '.join(_quote(arg) for arg in args)})"
 
 
 def _quote(value: str) -> str:

@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import Any, TextIO
 
 from ecommerce_stream.settings import PROJECT_ROOT, Settings
 
@@ -21,6 +23,10 @@ Row = dict[str, Any]
 _OUTPUT_SETTINGS = (
     "SETTINGS output_format_json_quote_decimals = 1, output_format_json_quote_64bit_integers = 0"
 )
+
+
+class DataDirInUse(RuntimeError):
+    """The embedded engine's directory is owned by another running process."""
 
 
 class ClickHouse(ABC):
@@ -92,6 +98,7 @@ class EmbeddedClickHouse(ClickHouse):
         super().__init__(settings)
         self._data_dir = settings.clickhouse_data_dir
         self._session: Any = None
+        self._lock_file: TextIO | None = None
 
     @property
     def local_data_dir(self) -> Path | None:
@@ -102,8 +109,27 @@ class EmbeddedClickHouse(ClickHouse):
             from chdb import session  # imported late: loading the engine takes a moment
 
             self._data_dir.mkdir(parents=True, exist_ok=True)
+            self._lock_data_dir()
             self._session = session.Session(str(self._data_dir))
         return self._session
+
+    def _lock_data_dir(self) -> None:
+        """Two engines on one directory would corrupt it: the second one fails, clearly."""
+        lock = (self._data_dir / ".owner.lock").open("a+")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            owner = lock.read().strip() or "another process"
+            lock.close()
+            raise DataDirInUse(
+                f"{self._data_dir} is in use by {owner}: one process owns an embedded ClickHouse;"
+                " stop it first (or use a ClickHouse server, CLICKHOUSE_HOST)"
+            ) from None
+        lock.truncate(0)
+        lock.write(f"pid {os.getpid()}")
+        lock.flush()
+        self._lock_file = lock
 
     def _execute_blocking(self, sql: str) -> None:
         self._session_blocking().query(sql)
@@ -119,6 +145,9 @@ class EmbeddedClickHouse(ClickHouse):
         if self._session is not None:
             self._session.close()
             self._session = None
+        if self._lock_file is not None:
+            self._lock_file.close()  # releases the lock
+            self._lock_file = None
 
 
 class ServerClickHouse(ClickHouse):

@@ -18,7 +18,7 @@ class MySQL:
     """A lazily created pool, so importing the app never needs a running database."""
 
     def __init__(self, settings: Settings) -> None:
-        self._settings = settings
+        self.settings = settings
         self._pool: aiomysql.Pool | None = None
         self._pool_lock = asyncio.Lock()
 
@@ -26,7 +26,7 @@ class MySQL:
         if self._pool is None:
             async with self._pool_lock:
                 if self._pool is None:
-                    s = self._settings
+                    s = self.settings
                     self._pool = await aiomysql.create_pool(
                         host=s.mysql_host,
                         port=s.mysql_port,

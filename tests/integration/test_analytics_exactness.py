@@ -16,11 +16,20 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
-from ecommerce_stream.analytics.reconcile import LiveOrder, expected_answers
-from ecommerce_stream.analytics.store import LEDGER, RUNNING_MARKER, VIEW_TARGETS, AnalyticsStore
+from ecommerce_stream.analytics.reconcile import LiveOrder, expected_answers, live_orders, user_ids
+from ecommerce_stream.analytics.store import (
+    LEDGER,
+    RUNNING_MARKER,
+    VIEW_TARGETS,
+    AnalyticsStore,
+    MySQLSource,
+)
 from ecommerce_stream.orders.domain import OrderStatus
+from ecommerce_stream.orders.schemas import CreateOrder
+from ecommerce_stream.orders.service import OrderService
 from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.clickhouse import EmbeddedClickHouse
+from ecommerce_stream.stores.mysql import MySQL
 
 BASE = datetime(2026, 11, 20, 22, 30, tzinfo=UTC)
 SEOUL = ZoneInfo("Asia/Seoul")  # buckets away from UTC on purpose
@@ -167,3 +176,44 @@ async def test_a_run_that_died_mid_insert_is_repaired_at_start(store: AnalyticsS
     await restarted.ensure_schema()
 
     await _assert_exact(restarted, rows)
+
+
+async def test_rebuild_from_mysql_answers_what_mysql_says(
+    store: AnalyticsStore, scratch_mysql: MySQL
+) -> None:
+    service = OrderService(scratch_mysql, after_commit=lambda: None, retention_days=7)
+    rng = random.Random(5)
+    created = []
+    for _ in range(12):
+        body = {
+            "userId": rng.randrange(1, 9),
+            "shippingAddress": "Gwangju",
+            "items": [{"productId": rng.randrange(101, 111), "quantity": rng.randrange(1, 3)}],
+        }
+        order, _ = await service.create(CreateOrder.model_validate(body))
+        created.append(order.id)
+    for order_id in created[:5]:
+        await service.change_status(order_id, OrderStatus.CONFIRMED)
+    for order_id in created[3:7]:
+        await service.soft_delete(order_id, "rebuild-test")
+    await service.restore(created[6], "rebuild-test")
+    source_settings = scratch_mysql.settings
+
+    loaded = await store.rebuild_from_mysql(
+        MySQLSource(
+            f"{source_settings.mysql_host}:{source_settings.mysql_port}",
+            source_settings.mysql_database,
+            source_settings.mysql_user,
+            source_settings.mysql_password.get_secret_value(),
+        )
+    )
+
+    assert loaded == 12
+    expected = expected_answers(
+        await live_orders(scratch_mysql), SEOUL, await user_ids(scratch_mysql)
+    )
+    assert await store.stats() == expected.stats
+    assert await store.daily_sales(*ALL_DAYS) == expected.daily
+    assert await store.order_status(*ALL_DAYS) == expected.statuses
+    for user_id, user in expected.users.items():
+        assert await store.user_analytics(user_id) == user
