@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import faust
+from faust.sensors.prometheus import setup_prometheus_sensors
 
 from ecommerce_stream.settings import get_settings
 from ecommerce_stream.stores.clickhouse import make_clickhouse
@@ -37,6 +38,9 @@ app = faust.App(
         "middlewares": [json_errors],
     },
 )
+
+# Faust's stream metrics and the project's own (ecommerce_stream/metrics.py) at /metrics.
+setup_prometheus_sensors(app, name_prefix="faust")
 
 mysql = MySQL(settings)
 clickhouse = make_clickhouse(settings)

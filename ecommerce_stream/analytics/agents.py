@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from faust import StreamT
 
+from ecommerce_stream import metrics
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
 from ecommerce_stream.analytics.store import AnalyticsStore
 from ecommerce_stream.analytics.transform import (
@@ -90,6 +91,7 @@ async def transform_order_events(stream: StreamT[bytes]) -> None:
             event = decode_event(message.value)
         except InvalidEvent as error:
             log.warning("dead-lettering message at %s: %s", message.message.tp, error)
+            metrics.dead_letters.inc()
             await dead_letter_topic.send(
                 key=message.message.key,
                 value=message.message.value or b"",

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from ecommerce_stream import metrics
 from ecommerce_stream.analytics.ledger import LedgerRow, ledger_rows
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
 from ecommerce_stream.analytics.schemas import (
@@ -78,10 +80,29 @@ class AnalyticsStore:
         """Append the batch's new versions to the ledger in one insert (one atomic part);
         duplicates and stale versions are skipped. Returns the ledger rows written."""
         await self.ensure_schema()
+        started = time.perf_counter()
         async with self._apply_lock:
             changes = ledger_rows(rows, await self._applied_states({r.order_id for r in rows}))
             await self._clickhouse.insert(f"{self._db}.{LEDGER}", changes)
+        visible_at = datetime.now(UTC)
+        metrics.sink_batch_rows.observe(len(rows))
+        metrics.sink_batch_seconds.observe(time.perf_counter() - started)
+        applied = {(c["order_id"], c["version"]) for c in changes if c["sign"] >= 0}
+        metrics.sink_skipped_rows.inc(len(rows) - len(applied))
+        for row in rows:
+            if (row.order_id, row.version) in applied:
+                delay = (visible_at - row.updated_at).total_seconds()
+                metrics.change_visible_seconds.observe(max(0.0, delay))
         return len(changes)
+
+    async def newest_visible_change(self) -> datetime | None:
+        """When the newest order change that ClickHouse shows was made."""
+        await self.ensure_schema()
+        [row] = await self._clickhouse.query(
+            "SELECT count() AS rows, toUnixTimestamp64Micro(max(updated_at)) AS newest"
+            f" FROM {self._db}.{LEDGER}"
+        )
+        return _from_micros(row["newest"]) if int(row["rows"]) else None
 
     async def _applied_states(self, order_ids: set[str]) -> dict[str, LedgerRow]:
         if not order_ids:

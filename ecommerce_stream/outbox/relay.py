@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+from ecommerce_stream import metrics
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.stores.mysql import MySQL
 
@@ -62,6 +64,7 @@ class OutboxRelay:
                     return published
 
     async def _relay_batch(self) -> tuple[int, bool]:
+        started = time.perf_counter()
         async with self._mysql.cursor() as cur:
             rows = await outbox.fetch_pending(cur, self._batch_size)
         if not rows:
@@ -87,6 +90,9 @@ class OutboxRelay:
                     await outbox.mark_failed(
                         cur, row.id, repr(result), now + retry_delay(row.attempts + 1)
                     )
+        metrics.relay_batch_rows.observe(len(rows))
+        metrics.relay_batch_seconds.observe(time.perf_counter() - started)
+        metrics.relay_failures.inc(len(rows) - len(done))
         return len(done), len(rows) == self._batch_size and len(done) == len(rows)
 
     async def delete_processed(self, older_than: timedelta, batch: int = 10_000) -> int:

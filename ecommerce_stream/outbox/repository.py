@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import aiomysql
 
@@ -90,3 +90,21 @@ async def delete_processed_before(cur: aiomysql.Cursor, cutoff: datetime, limit:
         (cutoff.replace(tzinfo=None), limit),
     )
     return deleted
+
+
+async def oldest_change_not_before(
+    cur: aiomysql.Cursor, visible_through: datetime | None
+) -> datetime | None:
+    """When the oldest change still on its way to ClickHouse was committed: the oldest
+    unpublished row, or the oldest row newer than the newest change ClickHouse shows."""
+    await cur.execute("SELECT MIN(created_at) AS at FROM outbox WHERE processed = FALSE")
+    unpublished = (await cur.fetchone())["at"]
+    newer = None
+    if visible_through is not None:
+        await cur.execute(
+            "SELECT MIN(created_at) AS at FROM outbox WHERE created_at > %s",
+            (visible_through.replace(tzinfo=None),),
+        )
+        newer = (await cur.fetchone())["at"]
+    candidates = [at for at in (unpublished, newer) if at is not None]
+    return min(candidates).replace(tzinfo=UTC) if candidates else None

@@ -1,0 +1,152 @@
+"""How the stores and the pipeline are doing: the figures behind `GET /api/health` and the
+pipeline gauges of `/metrics`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from faust.types import TP
+
+from ecommerce_stream import metrics
+from ecommerce_stream.analytics.agents import analytics_store
+from ecommerce_stream.app import app, clickhouse, mysql
+from ecommerce_stream.outbox import repository as outbox
+from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ, ORDERS_ANALYTICS
+from ecommerce_stream.wire import ApiModel
+
+log = logging.getLogger(__name__)
+
+CHECK_TIMEOUT_SECONDS = 2.0
+ValueT = TypeVar("ValueT")
+
+
+class StoreStatus(ApiModel):
+    status: str  # "ok" | "down"
+    detail: str | None = None
+
+
+class WorkerStatus(ApiModel):
+    status: str  # "ok" once partitions are assigned and no rebalance is running, else "starting"
+    assigned_partitions: int
+    leader: bool
+
+
+class PipelineFigures(ApiModel):
+    outbox_backlog: int | None
+    consumer_lag: int | None
+    freshness_seconds: float | None  # the oldest change not yet visible in ClickHouse; 0: none
+    dead_letters: int | None
+    newest_analytics_row_age_seconds: float | None
+
+
+class Health(ApiModel):
+    status: str  # "ok" when every store answers and the worker is ready, else "degraded"
+    worker: WorkerStatus
+    mysql: StoreStatus
+    kafka: StoreStatus
+    clickhouse: StoreStatus
+    pipeline: PipelineFigures
+
+
+async def _check(probe: Awaitable[ValueT]) -> tuple[StoreStatus, ValueT | None]:
+    try:
+        value = await asyncio.wait_for(probe, CHECK_TIMEOUT_SECONDS)
+    except Exception as error:
+        log.debug("health probe failed: %r", error)
+        return StoreStatus(status="down", detail=type(error).__name__), None
+    return StoreStatus(status="ok"), value
+
+
+async def _outbox_backlog() -> int:
+    async with mysql.cursor() as cur:
+        return await outbox.backlog(cur)
+
+
+async def _kafka_brokers() -> int:
+    producer: Any = app.producer
+    client = producer._producer.client  # the aiokafka client under Faust's producer
+    await client.fetch_all_metadata()
+    return len(client.cluster.brokers())
+
+
+async def _consumer_lag() -> int:
+    consumer = app.consumer
+    lag = 0
+    for tp in consumer.assignment():
+        if tp.topic in (ORDER_EVENTS, ORDERS_ANALYTICS):
+            position = await consumer.position(tp)
+            if position is not None:
+                lag += max(0, consumer.highwater(tp) - position)
+    return lag
+
+
+async def _dead_letters() -> int:
+    """Every message ever dead-lettered, by any worker: the dead-letter topic's end offsets."""
+    partitions = [TP(ORDER_EVENTS_DLQ, p) for p in range(app.conf.topic_partitions)]
+    ends = await app.consumer.highwaters(*partitions)
+    return sum(ends.values())
+
+
+async def _freshness() -> float:
+    visible_through = await analytics_store.newest_visible_change()
+    async with mysql.cursor() as cur:
+        oldest = await outbox.oldest_change_not_before(cur, visible_through)
+    return 0.0 if oldest is None else max(0.0, (datetime.now(UTC) - oldest).total_seconds())
+
+
+def _worker_status() -> WorkerStatus:
+    assigned = len(app.consumer.assignment()) if app.consumer else 0
+    ready = assigned > 0 and not app.rebalancing
+    return WorkerStatus(
+        status="ok" if ready else "starting", assigned_partitions=assigned, leader=app.is_leader()
+    )
+
+
+async def pipeline_figures() -> PipelineFigures:
+    (_, backlog), (_, lag), (_, fresh), (_, dead), (_, age) = await asyncio.gather(
+        _check(_outbox_backlog()),
+        _check(_consumer_lag()),
+        _check(_freshness()),
+        _check(_dead_letters()),
+        _check(analytics_store.newest_row_age_seconds()),
+    )
+    return PipelineFigures(
+        outbox_backlog=backlog,
+        consumer_lag=lag,
+        freshness_seconds=fresh,
+        dead_letters=dead,
+        newest_analytics_row_age_seconds=age,
+    )
+
+
+async def health() -> Health:
+    (mysql_status, _), (kafka_status, _), (clickhouse_status, _) = await asyncio.gather(
+        _check(mysql.fetch_one("SELECT 1")), _check(_kafka_brokers()), _check(clickhouse.version())
+    )
+    worker = _worker_status()
+    statuses = (worker, mysql_status, kafka_status, clickhouse_status)
+    return Health(
+        status="ok" if all(s.status == "ok" for s in statuses) else "degraded",
+        worker=worker,
+        mysql=mysql_status,
+        kafka=kafka_status,
+        clickhouse=clickhouse_status,
+        pipeline=await pipeline_figures(),
+    )
+
+
+@app.timer(interval=1.0)
+async def refresh_pipeline_gauges() -> None:
+    """Prometheus scrapes synchronously: keep the gauges that need a query up to date."""
+    figures = await pipeline_figures()
+    for gauge, value in (
+        (metrics.outbox_backlog, figures.outbox_backlog),
+        (metrics.consumer_lag, figures.consumer_lag),
+        (metrics.freshness_seconds, figures.freshness_seconds),
+    ):
+        if value is not None:
+            gauge.set(value)

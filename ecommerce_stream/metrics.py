@@ -1,0 +1,51 @@
+"""Prometheus metrics of the pipeline and the analytics API. They live in prometheus_client's
+default registry and are served, beside Faust's own stream metrics, at `/metrics`."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+ROWS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+
+outbox_backlog = Gauge("ecommerce_outbox_backlog", "Outbox rows not yet published to Kafka.")
+consumer_lag = Gauge(
+    "ecommerce_consumer_lag", "Messages of this worker's partitions not yet consumed."
+)
+freshness_seconds = Gauge(
+    "ecommerce_freshness_seconds",
+    "Age of the oldest committed order change not yet visible in ClickHouse (0: all visible).",
+)
+dead_letters = Counter(
+    "ecommerce_dead_letters", "Messages of order.events sent to order.events.dlq."
+)
+
+relay_batch_rows = Histogram(
+    "ecommerce_relay_batch_rows", "Outbox rows per relay batch.", buckets=ROWS
+)
+relay_batch_seconds = Histogram(
+    "ecommerce_relay_batch_seconds", "Read, publish, ack and mark of one batch.", buckets=SECONDS
+)
+relay_failures = Counter("ecommerce_relay_failures", "Outbox rows whose publish failed.")
+
+sink_batch_rows = Histogram(
+    "ecommerce_sink_batch_rows", "Analytics rows per ClickHouse sink batch.", buckets=ROWS
+)
+sink_batch_seconds = Histogram(
+    "ecommerce_sink_batch_seconds", "Duplicate check and insert of one batch.", buckets=SECONDS
+)
+sink_skipped_rows = Counter(
+    "ecommerce_sink_skipped_rows", "Duplicate or stale order versions the sink ignored."
+)
+change_visible_seconds = Histogram(
+    "ecommerce_change_visible_seconds",
+    "From an order change in MySQL to its row in ClickHouse.",
+    buckets=SECONDS,
+)
+
+analytics_query_seconds = Histogram(
+    "ecommerce_analytics_query_seconds",
+    "Time to answer an analytics endpoint from ClickHouse.",
+    ["endpoint"],
+    buckets=SECONDS,
+)
