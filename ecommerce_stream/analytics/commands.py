@@ -8,6 +8,7 @@ import time
 from zoneinfo import ZoneInfo
 
 from faust.cli import option
+from tqdm import tqdm
 
 from ecommerce_stream.analytics import reconcile as reconciliation
 from ecommerce_stream.analytics.agents import analytics_store
@@ -46,7 +47,9 @@ async def rebuild_analytics(self: object) -> None:
     )
     started = time.monotonic()
     try:
-        orders = await analytics_store.rebuild_from_mysql(source)
+        total = await analytics_store.count_source_orders(source)
+        with tqdm(total=total, unit=" orders", desc="rebuild-analytics") as bar:
+            orders = await analytics_store.rebuild_from_mysql(source, progress=bar.update)
     except DataDirInUse as error:
         sys.exit(f"rebuild-analytics: {error}")
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -38,6 +38,9 @@ VIEW_TARGETS = (
     "customer_totals",
     "product_sales",
 )
+# Order ids are lowercase UUIDs: their first hex digit splits them into 16 even slices.
+_HEX = "0123456789abcdef"
+_ID_SLICES = [(digit, _HEX[i + 1] if i < 15 else "g") for i, digit in enumerate(_HEX)]
 LEDGER_COLUMNS = (
     "order_id, version, sign, user_id, user_name, status, total_amount, item_count, product_ids,"
     " created_at, updated_at, event_type, is_deleted, deleted_at, payment_method, payment_status"
@@ -122,31 +125,45 @@ class AnalyticsStore:
         rows = await self._clickhouse.query(f"SELECT count() AS n FROM {self._db}.{LEDGER}")
         return int(rows[0]["n"])
 
-    async def rebuild_from_mysql(self, mysql: MySQLSource) -> int:
+    async def rebuild_from_mysql(
+        self, mysql: MySQLSource, progress: Callable[[int], object] = lambda rows: None
+    ) -> int:
         """Replace the whole ledger with one state row per MySQL order, read by ClickHouse
-        itself (its `mysql()` table function), which refills every aggregate. Returns the
+        itself (its `mysql()` table function), which refills every aggregate. Loads in 16
+        slices of the order-id space, calling `progress(orders)` after each. Returns the
         orders loaded. Run it with no sink writing (workers stopped)."""
         await self.ensure_schema()
         orders, items, users = (mysql.table(name) for name in ("orders", "order_items", "users"))
+        loaded = 0
         async with self._apply_lock:
             for table in (LEDGER, *VIEW_TARGETS):
                 await self._clickhouse.execute(f"TRUNCATE TABLE {self._db}.{table}")
-            await self._clickhouse.execute(
-                f"INSERT INTO {self._db}.{LEDGER} ({LEDGER_COLUMNS})"
-                " SELECT o.id, o.version, toInt8(o.deleted_at IS NULL), o.user_id, u.name,"
-                " o.status, o.total_amount, i.item_count, i.product_ids, o.created_at,"
-                " o.updated_at, multiIf(o.deleted_at IS NOT NULL, 'DELETED', o.version = 1,"
-                " 'CREATED', 'UPDATED'), toUInt8(o.deleted_at IS NOT NULL), o.deleted_at,"
-                " NULL, NULL"
-                f" FROM {orders} AS o"
-                f" INNER JOIN {users} AS u ON u.id = o.user_id"
-                " INNER JOIN (SELECT order_id, toUInt32(sum(quantity)) AS item_count,"
-                " arraySort(groupUniqArray(toUInt32(product_id))) AS product_ids"
-                f" FROM {items} GROUP BY order_id) AS i ON i.order_id = o.id"
-                # MySQL DATETIMEs are UTC wall times; read them as such whatever the host zone.
-                " SETTINGS session_timezone = 'UTC'"
-            )
-        rows = await self._clickhouse.query(f"SELECT count() AS n FROM {self._db}.{LEDGER}")
+            for low, high in _ID_SLICES:
+                # Simple comparisons on the id are pushed down to MySQL, slice by slice.
+                in_slice = f"{{column}} >= '{low}' AND {{column}} < '{high}'"
+                await self._clickhouse.execute(
+                    f"INSERT INTO {self._db}.{LEDGER} ({LEDGER_COLUMNS})"
+                    " SELECT o.id, o.version, toInt8(o.deleted_at IS NULL), o.user_id, u.name,"
+                    " o.status, o.total_amount, i.item_count, i.product_ids, o.created_at,"
+                    " o.updated_at, multiIf(o.deleted_at IS NOT NULL, 'DELETED', o.version = 1,"
+                    " 'CREATED', 'UPDATED'), toUInt8(o.deleted_at IS NOT NULL), o.deleted_at,"
+                    " NULL, NULL"
+                    f" FROM (SELECT * FROM {orders} WHERE {in_slice.format(column='id')}) AS o"
+                    f" INNER JOIN {users} AS u ON u.id = o.user_id"
+                    " INNER JOIN (SELECT order_id, toUInt32(sum(quantity)) AS item_count,"
+                    " arraySort(groupUniqArray(toUInt32(product_id))) AS product_ids"
+                    f" FROM {items} WHERE {in_slice.format(column='order_id')}"
+                    " GROUP BY order_id) AS i ON i.order_id = o.id"
+                    # MySQL DATETIMEs are UTC wall times; read them so whatever the host zone.
+                    " SETTINGS session_timezone = 'UTC'"
+                )
+                rows = await self._clickhouse.query(f"SELECT count() AS n FROM {self._db}.{LEDGER}")
+                progress(int(rows[0]["n"]) - loaded)
+                loaded = int(rows[0]["n"])
+        return loaded
+
+    async def count_source_orders(self, mysql: MySQLSource) -> int:
+        rows = await self._clickhouse.query(f"SELECT count() AS n FROM {mysql.table('orders')}")
         return int(rows[0]["n"])
 
     async def _rebuild_views(self, reason: str) -> None:
