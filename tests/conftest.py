@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from ecommerce_stream.settings import PROJECT_ROOT, Settings, get_settings
 from ecommerce_stream.stores.mysql import MySQL
@@ -94,3 +95,21 @@ async def poll(condition, *, timeout: float = 10.0, interval: float = 0.05):  # 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
         await asyncio.sleep(interval)
+
+
+async def messages_with_key(settings: Settings, topic: str, key: bytes) -> list[ConsumerRecord]:
+    """Every message of `topic`, up to its current end, whose key is `key`."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_brokers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(settings.kafka_topic_partitions)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        found: list[ConsumerRecord] = []
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                found += [record for record in records if record.key == key]
+        return found
+    finally:
+        await consumer.stop()

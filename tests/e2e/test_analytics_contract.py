@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 
 from ecommerce_stream.analytics import reconcile as reconciliation
 from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
 from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ
-from tests.conftest import poll
+from tests.conftest import messages_with_key, poll
 
 NEXT = {
     "PENDING": ["CONFIRMED", "CANCELLED", "FAILED"],
@@ -52,8 +52,11 @@ async def test_every_endpoint_matches_mysql_after_a_messy_history(
     producer: AIOKafkaProducer,
 ) -> None:
     rng = random.Random(2026)
-    orders: dict[str, str] = {}
-    for _ in range(24):
+    statuses: dict[str, str] = {}
+    deleted: set[str] = set()
+    admin = _admin(settings)
+
+    async def create() -> None:
         body = {
             "userId": rng.randrange(1, 9),
             "shippingAddress": "Daejeon",
@@ -64,28 +67,69 @@ async def test_every_endpoint_matches_mysql_after_a_messy_history(
         }
         async with http.post("/api/orders", json=body) as response:
             assert response.status == 201
-            orders[(await response.json())["id"]] = "PENDING"
-    for _ in range(40):
-        order_id = rng.choice(list(orders))
-        target = rng.choice(NEXT.get(orders[order_id], ["PENDING"]))
+            statuses[(await response.json())["id"]] = "PENDING"
+
+    async def change_status() -> None:
+        order_id = rng.choice(list(statuses))
+        target = rng.choice(NEXT.get(statuses[order_id], ["PENDING"]))
         async with http.patch(f"/api/orders/{order_id}/status", json={"status": target}) as r:
-            assert r.status in (200, 409)
+            assert r.status in (200, 404, 409)
             if r.status == 200:
-                orders[order_id] = target
-    deleted = rng.sample(list(orders), 8)
-    for order_id in deleted:
-        async with http.delete(f"/admin/orders/{order_id}", headers=_admin(settings)) as r:
+                statuses[order_id] = target
+
+    async def delete() -> None:
+        order_id = rng.choice(list(statuses))
+        async with http.delete(f"/admin/orders/{order_id}", headers=admin) as r:
             assert r.status == 204
-    for order_id in deleted[:3]:
-        async with http.post(f"/admin/orders/{order_id}/restore", headers=_admin(settings)) as r:
-            assert r.status == 200
-    # Replays: every event of the outbox published again, straight to the topic.
-    for row in await mysql.fetch_all("SELECT aggregate_id, payload FROM outbox"):
+            deleted.add(order_id)
+
+    async def restore() -> None:
+        if deleted:
+            order_id = deleted.pop()
+            async with http.post(f"/admin/orders/{order_id}/restore", headers=admin) as r:
+                assert r.status == 200
+
+    for _ in range(40):
+        await create()
+    operations = [create] * 80 + [change_status] * 160 + [delete] * 40 + [restore] * 20
+    rng.shuffle(operations)
+    for operation in operations:
+        await operation()
+    # Every event published a second time, in shuffled order, straight to the topic.
+    replays = await mysql.fetch_all("SELECT aggregate_id, payload FROM outbox")
+    rng.shuffle(replays)
+    for row in replays:
         await producer.send(ORDER_EVENTS, row["payload"].encode(), key=row["aggregate_id"].encode())
     await producer.flush()
 
     zone = ZoneInfo(settings.analytics_tz)
-    assert await reconciliation.reconcile(mysql, app_server, zone, wait=30) == []
+    assert await reconciliation.reconcile(mysql, app_server, zone, wait=60) == []
+
+
+async def test_a_crash_between_publish_and_mark_is_a_duplicate_counted_once(
+    http: aiohttp.ClientSession, mysql: MySQL, settings: Settings, app_server: str
+) -> None:
+    body = {"userId": 5, "shippingAddress": "Jeju", "items": [{"productId": 106, "quantity": 3}]}
+    async with http.post("/api/orders", json=body) as response:
+        order_id = (await response.json())["id"]
+
+    async def published() -> bool:
+        row = await mysql.fetch_one(
+            "SELECT processed FROM outbox WHERE aggregate_id = %s", (order_id,)
+        )
+        return bool(row and row["processed"])
+
+    await poll(published)
+    # What the relay leaves behind when it dies after the broker's ack, before its mark.
+    await mysql.fetch_all(
+        "UPDATE outbox SET processed = FALSE, processed_at = NULL WHERE aggregate_id = %s",
+        (order_id,),
+    )
+    await poll(published)  # the relay publishes it again: a duplicate in order.events
+
+    assert len(await messages_with_key(settings, ORDER_EVENTS, order_id.encode())) == 2
+    zone = ZoneInfo(settings.analytics_tz)
+    assert await reconciliation.reconcile(mysql, app_server, zone, wait=15) == []
 
 
 async def test_a_poison_message_goes_to_the_dead_letter_topic(
@@ -94,27 +138,12 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic(
     key = f"poison-{uuid.uuid4()}".encode()
     await producer.send_and_wait(ORDER_EVENTS, b'{"eventType": "OrderExploded"}', key=key)
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_brokers)
-    await consumer.start()
-    try:
-        partitions = [
-            TopicPartition(ORDER_EVENTS_DLQ, p) for p in range(settings.kafka_topic_partitions)
-        ]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
+    async def dead_lettered() -> list[ConsumerRecord]:
+        return await messages_with_key(settings, ORDER_EVENTS_DLQ, key)
 
-        async def dead_lettered() -> dict[str, object] | None:
-            for records in (await consumer.getmany(timeout_ms=200)).values():
-                for record in records:
-                    if record.key == key:
-                        return {"value": record.value, "headers": dict(record.headers)}
-            return None
-
-        found = await poll(dead_lettered, timeout=15, interval=0)
-    finally:
-        await consumer.stop()
-    assert found["value"] == b'{"eventType": "OrderExploded"}'
-    assert b"unknown eventType" in found["headers"]["reason"]  # type: ignore[index]
+    [found] = await poll(dead_lettered, timeout=15)
+    assert found.value == b'{"eventType": "OrderExploded"}'
+    assert b"unknown eventType" in dict(found.headers)["reason"]
 
     # The stream went on: a new order still reaches the analytics.
     async with http.get("/api/analytics/stats") as response:
