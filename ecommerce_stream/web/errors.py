@@ -7,7 +7,7 @@ from typing import Any
 
 import pydantic
 import pymysql
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from ecommerce_stream import errors
 from ecommerce_stream.wire import ApiModel
@@ -84,7 +84,12 @@ async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
         if error.status < 400:
             raise
         code = error.reason.lower().replace(" ", "_")
-        return error_response(error.status, code, error.text or error.reason)
+        response = error_response(error.status, code, error.text or error.reason)
+        # Keep what the status promises, e.g. a 405's Allow: only the body becomes JSON.
+        for name, value in error.headers.items():
+            if name not in (hdrs.CONTENT_TYPE, hdrs.CONTENT_LENGTH):
+                response.headers[name] = value
+        return response
     except (pymysql.err.OperationalError, pymysql.err.InterfaceError, ConnectionError) as error:
         log.warning("store unavailable: %s", error)
         return error_response(503, "service_unavailable", "a backing store is unavailable")

@@ -81,26 +81,3 @@ def json_model(
 
 def no_content() -> Response:
     return cast(Response, web.Response(status=204))
-
-
-def query_int(request: Any, name: str, *, default: int, minimum: int, maximum: int) -> int:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be an integer", [{"field": name, "message": raw}]) from None
-    if not minimum <= value <= maximum:
-        raise BadRequest(
-            f"{name} must be between {minimum} and {maximum}",
-            [{"field": name, "message": f"got {value}"}],
-        )
-    return value
-
-
-def path_int(raw: str, name: str) -> int:
-    """A positive integer id from the URL path; anything else is the client's mistake (400)."""
-    if not raw.isdigit() or len(raw) > 18:
-        raise BadRequest(f"{name} must be a positive integer", [{"field": name, "message": raw}])
-    return int(raw)

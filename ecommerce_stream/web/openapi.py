@@ -219,10 +219,12 @@ def _operation(
     # Its own docstring only: an undocumented method would inherit Faust's View.get text.
     summary, _, description = inspect.cleandoc(view_method.__doc__ or "").partition("\n")
     body = None if declared is None else declared.body
+    domain = view_method.__module__.removeprefix("ecommerce_stream.").split(".")[0]
     return Operation(
-        # The domain package (orders, catalog, analytics, ...) groups the operations.
-        tags=[view_method.__module__.split(".")[1]],
-        operationId=view_method.__qualname__,
+        # The domain package (orders, catalog, analytics, ...) groups the operations and keeps
+        # two domains' view classes of the same name apart.
+        tags=[domain],
+        operationId=f"{domain}.{view_method.__qualname__}",
         summary=summary or None,
         description=description.strip() or None,
         parameters=_parameters(path, declared, schemas) or None,
