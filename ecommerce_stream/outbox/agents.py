@@ -15,7 +15,13 @@ CLEANUP_INTERVAL_SECONDS = 3600.0
 
 
 publisher = EventPublisher(settings, ORDER_EVENTS)
-relay = OutboxRelay(mysql, publisher.publish, settings.outbox_batch_size, app.is_leader)
+relay = OutboxRelay(
+    mysql,
+    publisher.publish,
+    settings.outbox_batch_size,
+    app.is_leader,
+    wake_up=settings.outbox_wake_up,
+)
 
 
 @app.on_before_shutdown.connect
