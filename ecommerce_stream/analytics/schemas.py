@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from ecommerce_stream.wire import ApiModel, MoneySum, UtcTimestamp
+
+
+def _iso_day(value: object) -> object:
+    """Only YYYY-MM-DD: pydantic would also read "0" or "1700000000" as a timestamp."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
 
 MAX_RANGE_DAYS = 731  # two years: a year-over-year view, and a bound on the work per query
 MAX_HOURS = 31 * 24
@@ -16,8 +27,8 @@ MAX_HOURS = 31 * 24
 class DateRangeQuery(ApiModel):
     """`startDate`..`endDate`, both inclusive days (YYYY-MM-DD) in ANALYTICS_TZ."""
 
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: IsoDay | None = None
+    end_date: IsoDay | None = None
 
     @model_validator(mode="after")
     def _ordered_and_bounded(self) -> Self:
