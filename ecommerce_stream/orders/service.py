@@ -322,11 +322,11 @@ class OrderService:
         return order
 
 
-async def purge_deleted(mysql: MySQL, retention_days: int, now: datetime | None = None) -> int:
+async def purge_deleted(mysql: MySQL, retention_days: int) -> int:
     """Hard-delete the orders soft-deleted longer ago than the retention, in batches so that no
     transaction holds many locks; returns how many went. Their outbox rows stay (the relay and
     its cleanup own those); ClickHouse drops its rows by TTL."""
-    cutoff = retention_cutoff(now or datetime.now(UTC), retention_days)
+    cutoff = retention_cutoff(datetime.now(UTC), retention_days)
     purged = 0
     while True:
         async with mysql.transaction() as cur:

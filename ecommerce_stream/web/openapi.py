@@ -17,12 +17,15 @@ Adding an endpoint to the document is one declaration on its view method:
 - `body`, `path`, `query`, `headers` name the models the view reads with `read_model`,
   `read_path`, `read_query`, `read_headers` (web/http.py); they become the request body and
   parameters, and add the errors reading them can raise (body: 400, 413, 415, 422; parameters:
-  400).
+  400). Bodies and answers are `ApiModel`s, query and header models `Params`, path models
+  `PathParams` whose field names are the route's placeholders (wire.py).
 - `errors` lists the DomainError classes the view raises; their status comes from
   web/errors.py, their description from their docstring, their body is the `ErrorResponse`
   component. A declared response of the same status wins (e.g. a health check's 503 body).
 - `admin=True` adds the bearer token, X-Admin-Id and their 400/401/403.
 - Every operation may answer 503 when a store is down.
+- Put `@endpoint` above any other decorator of the method (e.g. `@app.table_route`): it
+  registers the function the view class ends up holding.
 
 Every route under /api/ and /admin/ is listed, declared or not: an undeclared one shows its path
 parameters as strings and a `default` answer of any JSON until someone declares it.
@@ -102,8 +105,9 @@ class Endpoint:
         reasons: dict[int, list[str]] = {}
         for error in raised:
             reason = inspect.getdoc(error) or error.code
-            if reason not in reasons.setdefault(status_of(error), []):
-                reasons[status_of(error)].append(reason)
+            listed = reasons.setdefault(status_of(error), [])
+            if reason not in listed:
+                listed.append(reason)
         if self.body is not None:
             reasons[413] = [f"The body is over {MAX_REQUEST_BODY_BYTES // 1024} KiB."]
         return dict(sorted(reasons.items()))
