@@ -92,6 +92,11 @@ class UserAnalytics(ApiModel):
     last_order_at: UtcTimestamp | None
 
 
+class AppliedVersion(ApiModel):
+    order_id: str
+    version: int
+
+
 class ClickHouseHealth(ApiModel):
     status: str
     version: str | None = None

@@ -14,6 +14,7 @@ from ecommerce_stream import metrics
 from ecommerce_stream.analytics.agents import analytics_store, applied_versions
 from ecommerce_stream.analytics.schemas import (
     MAX_HOURS,
+    AppliedVersion,
     ClickHouseHealth,
     DailySales,
     DateRangeQuery,
@@ -94,7 +95,7 @@ class HourlySalesView(View):
 
 
 @app.page("/api/analytics/order-status")
-class OrderStatusView(View):
+class StatusBreakdownView(View):
     @endpoint(query=DateRangeQuery, responses={200: list[StatusBreakdown]})
     async def get(self, request: Request) -> Response:
         """Live orders and their amounts per status (default: all time)."""
@@ -144,9 +145,12 @@ class ClickHouseHealthView(View):
 class AppliedVersionView(View):
     """The transformer's table: the last order version it turned into an analytics row."""
 
+    @endpoint(responses={200: AppliedVersion}, errors=[NotFound])
     @app.table_route(table=applied_versions, match_info="order_id")  # type: ignore[arg-type]
     async def get(self, request: Request, order_id: str) -> Response:
+        """The newest version of the order the transformer has turned into an analytics row
+        (asked of the worker that owns the order's partition)."""
         version = applied_versions.get(order_id)
         if version is None:
             raise NotFound(f"no version applied yet for order {order_id}")
-        return self.json({"orderId": order_id, "version": version})
+        return json_model(AppliedVersion(order_id=order_id, version=version))
