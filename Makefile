@@ -5,6 +5,8 @@ SHELL := /bin/bash
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# The browser libraries the pages load (served by the app from web/node_modules).
+WEB_STAMP := web/node_modules/.installed
 
 # Profiles keep `make run` and `make test` on separate ports and data: a test run never
 # touches a running shop.
@@ -41,7 +43,7 @@ help:
 	@echo "make test   the same stack on its own ports and data, then the whole test suite"
 	@echo "make lint   ruff and mypy"
 
-install: $(STAMP)
+install: $(STAMP) $(WEB_STAMP)
 	@devstack/install-system.sh
 
 # Reinstall the Python side only when the project's dependencies change.
@@ -50,6 +52,11 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+# `npm ci` only when the lock file changed: it wipes node_modules and refetches everything.
+$(WEB_STAMP): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $(WEB_STAMP)
 
 up: install
 	@devstack/stack.sh up

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # install-system.sh — install the Debian packages the local dev stack needs
-# (MariaDB server + client). Idempotent: only missing packages are installed,
-# so it is cheap to call from every `start`.
+# (MariaDB server + client, Chromium for the browser tests). Idempotent: only missing
+# packages are installed, so it is cheap to call from every `start`.
 # Java 17 and Maven are expected to be present already (they ship with the machine).
 set -euo pipefail
 
-PACKAGES=(mariadb-server mariadb-client)
+# Playwright drives Debian's chromium: its own browser download cannot be used here.
+PACKAGES=(mariadb-server mariadb-client chromium)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
