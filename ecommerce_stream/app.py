@@ -31,6 +31,9 @@ app = faust.App(
     # The relay marks an outbox row processed on this ack: it must mean "replicated".
     producer_acks=-1,
     consumer_auto_offset_reset="earliest",
+    # A worker that died (kill -9) hands its partitions over after 10 s, not Faust's 60 s.
+    broker_session_timeout=10.0,
+    broker_heartbeat_interval=2.0,
     web_port=settings.port,
     web_host="localhost",
     web_application_options={

@@ -55,9 +55,19 @@ class Settings(BaseSettings):
         " one ClickHouse insert per row, as the design this project replaces.",
     )
 
+    fault_injection_dir: Path | None = Field(
+        None,
+        description="Drills only: while <dir>/clickhouse-inserts exists, ClickHouse inserts fail.",
+    )
+
     admin_token: SecretStr = SecretStr("")
     soft_delete_retention_days: int = Field(7, ge=0)
     analytics_tz: str = "UTC"
+
+    @field_validator("fault_injection_dir", mode="before")
+    @classmethod
+    def _empty_means_off(cls, value: Any) -> Any:
+        return None if value == "" else value
 
     @field_validator("analytics_tz")
     @classmethod

@@ -25,6 +25,10 @@ _OUTPUT_SETTINGS = (
 )
 
 
+class InjectedFault(RuntimeError):
+    """A failure switched on for a drill (FAULT_INJECTION_DIR)."""
+
+
 class DataDirInUse(RuntimeError):
     """The embedded engine's directory is owned by another running process."""
 
@@ -34,6 +38,11 @@ class ClickHouse(ABC):
 
     def __init__(self, settings: Settings) -> None:
         self.database = settings.clickhouse_database
+        self._fault_file = (
+            settings.fault_injection_dir / "clickhouse-inserts"
+            if settings.fault_injection_dir
+            else None
+        )
         # One thread: chDB sessions are not meant for concurrent use, and a single
         # ordered lane also keeps a server client's requests simple.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
@@ -51,6 +60,8 @@ class ClickHouse(ABC):
         return [json.loads(line) for line in raw.splitlines() if line]
 
     async def insert(self, table: str, rows: Sequence[Row]) -> None:
+        if self._fault_file is not None and self._fault_file.exists():
+            raise InjectedFault(f"ClickHouse inserts are failing on purpose ({self._fault_file})")
         if rows:
             body = "\n".join(json.dumps(row, default=str) for row in rows)
             await self._run(self._insert_blocking, table, body)

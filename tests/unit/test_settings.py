@@ -65,3 +65,8 @@ def test_original_design_mode_behaves_like_the_seed(monkeypatch: pytest.MonkeyPa
     assert settings.outbox_batch_size == 100
     assert settings.outbox_wake_up is False
     assert settings.sink_batch_size == 1
+
+
+def test_an_empty_fault_injection_dir_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAULT_INJECTION_DIR", "")
+    assert Settings(_env_file=None).fault_injection_dir is None
