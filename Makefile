@@ -5,13 +5,14 @@ SHELL := /bin/bash
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 # The browser libraries the pages load (served by the app from web/node_modules).
 WEB_STAMP := web/node_modules/.installed
 
 # Profiles keep `make run` and `make test` on separate ports and data: a test run never
 # touches a running shop.
 # TEST_SLOT=N gives a further test stack its own ports and data, so two test runs can share
-# one machine.
+# one machine. `make bench` has a profile of its own too, wiped at the start of every run.
 PROFILE ?= run
 TEST_SLOT ?= 0
 ifeq ($(PROFILE),test)
@@ -21,6 +22,23 @@ ifeq ($(PROFILE),test)
   PORT       := $(shell echo $$(( 3100 + $(TEST_SLOT) )))
   # A fixed token for the admin API tests; `make run` takes ADMIN_TOKEN from the environment.
   export ADMIN_TOKEN := test-admin-token
+  # Secrets no log line contains by chance, so tests/security can search the logs for them.
+  export MYSQL_PASSWORD := test-mysql-secret
+  export CLICKHOUSE_PASSWORD := test-clickhouse-secret
+else ifeq ($(PROFILE),faults)
+  # The fault drills need a real cluster: three brokers, replication factor 3, min ISR 2.
+  STACK_DIR  := $(CURDIR)/.stack/faults
+  MYSQL_PORT := 3347
+  KAFKA_PORT := 19992
+  PORT       := 3400
+  KAFKA_LOCAL_BROKERS := 3
+  export FAULT_INJECTION_DIR := $(STACK_DIR)/fault-switches
+  export ADMIN_TOKEN := faults-admin-token
+else ifeq ($(PROFILE),bench)
+  STACK_DIR  := $(CURDIR)/.stack/bench
+  MYSQL_PORT := 3337
+  KAFKA_PORT := 19892
+  PORT       := 3300
 else
   STACK_DIR  := $(CURDIR)/.stack/run
   MYSQL_PORT ?= 3307
@@ -36,11 +54,14 @@ export KAFKA_REPLICATION_FACTOR := $(shell echo $$(( $(KAFKA_LOCAL_BROKERS) < 3 
 export CLICKHOUSE_DATA_DIR := $(STACK_DIR)/chdb
 export FAUST_DATA_DIR := $(STACK_DIR)/faust
 
-.PHONY: help install up down status migrate seed run test test-in-profile lint
+.PHONY: help install up down status migrate seed run test test-in-profile test-faults \
+	faults-in-profile lint
 
 help:
 	@echo "make run    install what is missing, start MariaDB + Kafka, seed, serve http://localhost:3000"
 	@echo "make test   the same stack on its own ports and data, then the whole test suite"
+	@echo "make bench  benchmarks on their own stack, beside the original design and raw limits"
+	@echo "            (BENCH_QUICK=1: a quick run; results in bench/results/)"
 	@echo "make lint   ruff and mypy"
 
 install: $(STAMP) $(WEB_STAMP)
@@ -57,6 +78,13 @@ $(STAMP): pyproject.toml
 $(WEB_STAMP): web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	@touch $(WEB_STAMP)
+
+# The benchmark's extra tools (matplotlib, py-spy), on top of the dev install.
+install-bench: install $(BENCH_STAMP)
+
+$(BENCH_STAMP): pyproject.toml
+	$(PYTHON) -m pip install --quiet -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
 
 up: install
 	@devstack/stack.sh up
@@ -79,8 +107,21 @@ run: install
 test:
 	@$(MAKE) --no-print-directory PROFILE=test test-in-profile
 
+# The fault drills (tests/faults): kill, restart and starve the services under load.
+test-faults:
+	@$(MAKE) --no-print-directory PROFILE=faults faults-in-profile
+
+faults-in-profile: install
+	@FAULT_TESTS=1 devstack/test.sh tests/faults $(PYTEST_ARGS)
+
 test-in-profile: install lint
 	@devstack/test.sh $(PYTEST_ARGS)
+
+bench:
+	@$(MAKE) --no-print-directory PROFILE=bench bench-in-profile
+
+bench-in-profile: install-bench
+	@devstack/bench.sh $(if $(filter-out 0,$(BENCH_QUICK)),--quick) $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check ecommerce_stream tests

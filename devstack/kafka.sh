@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kafka.sh {start|stop|status|topics|start-broker I|stop-broker I} — a local
+# kafka.sh {start|stop|status|topics|start-broker I|stop-broker I|kill-broker I} — a local
 # Apache Kafka cluster in KRaft combined mode (each process is broker and
 # controller), run from the official jars on Maven Central, with the project's
 # topics created. Data, logs and pids live under $STACK_DIR/kafka.
@@ -333,6 +333,20 @@ stop_broker() {
     fi
 }
 
+# kill_broker I — SIGKILL, as a crashed machine would: no controlled shutdown.
+kill_broker() {
+    local i pid
+    i="$(broker_index "${1:-}")"
+    if pid="$(pid_of "$(pid_file "$i")")"; then
+        kill -KILL "$pid"
+        wait_gone "$pid" 10 || die "broker $i (pid $pid) survived SIGKILL"
+        rm -f "$(pid_file "$i")"
+        log "broker $i killed"
+    else
+        log "broker $i not running"
+    fi
+}
+
 status() {
     local i pid up=0
     for ((i = 0; i < N; i++)); do
@@ -366,8 +380,9 @@ status) status ;;
 topics) topics ;;
 start-broker) start_broker "${2:-}" ;;
 stop-broker) stop_broker "${2:-}" ;;
+kill-broker) kill_broker "${2:-}" ;;
 *)
-    echo "usage: $0 {start|stop|status|topics|start-broker I|stop-broker I}" >&2
+    echo "usage: $0 {start|stop|status|topics|start-broker I|stop-broker I|kill-broker I}" >&2
     exit 2
     ;;
 esac

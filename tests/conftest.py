@@ -7,6 +7,7 @@ import os
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -17,6 +18,10 @@ from ecommerce_stream.settings import PROJECT_ROOT, Settings, get_settings
 from ecommerce_stream.stores.mysql import MySQL
 
 APP_START_TIMEOUT_SECONDS = 120
+
+# The fault drills kill and restart services: they run on their own 3-broker stack, through
+# `make test-faults` (which sets FAULT_TESTS=1), never inside the ordinary test session.
+collect_ignore_glob = [] if os.environ.get("FAULT_TESTS") == "1" else ["faults/*"]
 
 
 @pytest.fixture(scope="session")
@@ -40,12 +45,21 @@ def _healthy(url: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Worker:
+    """The worker the tests talk to; `pid` and `log_path` are None for a reused one."""
+
+    url: str
+    pid: int | None = None
+    log_path: Path | None = None
+
+
 @pytest.fixture(scope="session")
-def app_server(settings: Settings, base_url: str) -> Iterator[str]:
+def worker(settings: Settings, base_url: str) -> Iterator[Worker]:
     """The Faust worker (API, pages, agents) on the test profile, started once per session
     (or reused, when a developer already runs one on that port)."""
     if _healthy(base_url):
-        yield base_url
+        yield Worker(base_url)
         return
     log_dir = Path(os.environ.get("STACK_DIR", PROJECT_ROOT / ".stack" / "test"))
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -64,12 +78,17 @@ def app_server(settings: Settings, base_url: str) -> Iterator[str]:
             tail = log_path.read_text(errors="replace")[-4000:]
             pytest.fail(f"the app did not become healthy; log tail:\n{tail}")
         time.sleep(0.25)
-    yield base_url
+    yield Worker(base_url, process.pid, log_path)
     process.terminate()
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def app_server(worker: Worker) -> str:
+    return worker.url
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -9,6 +10,8 @@ from ecommerce_stream.app import app, mysql, settings
 from ecommerce_stream.outbox.publisher import EventPublisher
 from ecommerce_stream.outbox.relay import OutboxRelay
 from ecommerce_stream.topics import ORDER_EVENTS
+
+log = logging.getLogger(__name__)
 
 PROCESSED_RETENTION = timedelta(days=1)
 CLEANUP_INTERVAL_SECONDS = 3600.0
@@ -32,13 +35,16 @@ async def _close_publisher(sender: Any, /, *args: Any, signal: Any, **kwargs: An
 @app.timer(interval=settings.outbox_polling_interval, on_leader=True)
 async def relay_outbox() -> None:
     """Publish what the after-commit wake-up missed (another worker's orders, failed retries)."""
-    await relay.drain()
+    await relay.drain_or_log()
 
 
 @app.timer(interval=CLEANUP_INTERVAL_SECONDS, on_leader=True)
 async def clean_outbox() -> None:
     """Delete relayed rows after a day; unprocessed rows are never touched."""
-    await relay.delete_processed(PROCESSED_RETENTION)
+    try:
+        await relay.delete_processed(PROCESSED_RETENTION)
+    except Exception as error:  # MySQL away: the next hour's pass catches up
+        log.warning("outbox cleanup failed: %r", error)
 
 
 # Listed by `ecommerce-stream agents` beside the agents (Faust lists agents only).

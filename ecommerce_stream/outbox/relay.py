@@ -55,7 +55,7 @@ class OutboxRelay:
             # The running pass will go round once more and pick the new row up.
             self._again = True
             return
-        task = asyncio.ensure_future(self.drain())
+        task = asyncio.ensure_future(self.drain_or_log())
         self._wakeups.add(task)
         task.add_done_callback(self._wakeups.discard)
 
@@ -69,6 +69,15 @@ class OutboxRelay:
                 published += sent
                 if not (full or self._again):
                     return published
+
+    async def drain_or_log(self) -> int:
+        """`drain` for the timer and the wake-up: a store being down is logged, and the rows
+        wait for the next pass; it must never take the worker down."""
+        try:
+            return await self.drain()
+        except Exception as error:
+            log.warning("outbox relay pass failed, retrying at the next poll: %r", error)
+            return 0
 
     async def _relay_batch(self) -> tuple[int, bool]:
         started = time.perf_counter()

@@ -1,0 +1,187 @@
+"""Fault drills: workers started and killed here, services stopped through devstack, a bounded
+open-loop order load, and the final check that MySQL and ClickHouse agree exactly."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+
+from ecommerce_stream.analytics import reconcile as reconciliation
+from ecommerce_stream.settings import PROJECT_ROOT, Settings
+from ecommerce_stream.stores.mysql import MySQL
+
+STACK_DIR = Path(os.environ.get("STACK_DIR", PROJECT_ROOT / ".stack" / "faults"))
+REPORT = PROJECT_ROOT / "test-artifacts" / "faults.md"
+READY_TIMEOUT_SECONDS = 180
+
+
+def devstack(*command: str) -> None:
+    """Run a devstack script with the profile's environment (ports, data dir)."""
+    subprocess.run([str(PROJECT_ROOT / "devstack" / command[0]), *command[1:]], check=True)
+
+
+class Worker:
+    """One `ecommerce-stream worker` process: API, relay, transformer and sink."""
+
+    def __init__(self, name: str, port: int, env: dict[str, str] | None = None) -> None:
+        self.name = name
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self._env = {**os.environ, "PORT": str(port), **(env or {})}
+        self._process: subprocess.Popen[bytes] | None = None
+        self.log_path = STACK_DIR / f"{name}.log"
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                [str(PROJECT_ROOT / ".venv" / "bin" / "ecommerce-stream"), "worker", "-l", "info"],
+                cwd=PROJECT_ROOT,
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    async def ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        async with aiohttp.ClientSession() as session:
+            while True:
+                assert self._process is not None and self._process.poll() is None, (
+                    f"{self.name} exited; see {self.log_path}"
+                )
+                try:
+                    async with session.get(f"{self.url}/api/health") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                assert time.monotonic() < deadline, f"{self.name} not ready; see {self.log_path}"
+                await asyncio.sleep(0.25)
+
+    def kill(self) -> None:
+        """kill -9: no shutdown hook runs, nothing is flushed."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGKILL)
+        self._process.wait()
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
+
+@pytest.fixture
+async def worker(settings: Settings) -> AsyncIterator[Worker]:
+    STACK_DIR.mkdir(parents=True, exist_ok=True)
+    main = Worker("worker-a", settings.port)
+    main.start()
+    await main.ready()
+    yield main
+    main.stop()
+
+
+@dataclass
+class Load:
+    """Orders offered at a steady rate (open loop: the schedule does not wait for answers)."""
+
+    base_url: str
+    rate: float = 20.0
+    accepted: list[str] = field(default_factory=list)
+    statuses: Counter[int | str] = field(default_factory=Counter)
+    accepted_at: list[float] = field(default_factory=list)  # time.monotonic() of each 201
+
+    async def run(self, seconds: float) -> None:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            sends = []
+            start = time.monotonic()
+            for index in range(int(seconds * self.rate)):
+                delay = start + index / self.rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                sends.append(asyncio.create_task(self._order(session, index)))
+            await asyncio.gather(*sends)
+
+    async def _order(self, session: aiohttp.ClientSession, index: int) -> None:
+        body = {
+            "userId": index % 8 + 1,
+            "shippingAddress": f"Fault street {index}",
+            "items": [{"productId": 101 + index % 10, "quantity": index % 3 + 1}],
+        }
+        try:
+            async with session.post(f"{self.base_url}/api/orders", json=body) as response:
+                self.statuses[response.status] += 1
+                if response.status == 201:
+                    self.accepted.append((await response.json())["id"])
+                    self.accepted_at.append(time.monotonic())
+                else:
+                    payload = await response.json()  # every refusal is a JSON error
+                    assert "error" in payload
+        except (TimeoutError, aiohttp.ClientError) as error:
+            self.statuses[type(error).__name__] += 1
+
+
+async def agree(
+    fault: str, load: Load, mysql: MySQL, settings: Settings, base_url: str, fault_ended: float
+) -> None:
+    """Every accepted order is in MySQL, and every analytics answer equals MySQL's; the figures
+    go to test-artifacts/faults.md."""
+    rows = await mysql.fetch_all(
+        f"SELECT id FROM orders WHERE id IN ({', '.join(['%s'] * len(load.accepted))})",
+        tuple(load.accepted),
+    )
+    assert len(rows) == len(load.accepted), "an accepted order is missing from MySQL"
+    zone = ZoneInfo(settings.analytics_tz)
+    load_ended = time.monotonic()
+    differences = await reconciliation.reconcile(mysql, base_url, zone, wait=120)
+    exact_after = time.monotonic() - load_ended
+    taking_orders_after = min((at for at in load.accepted_at if at >= fault_ended), default=None)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{base_url}/api/analytics/stats") as response,
+    ):
+        counted = (await response.json())["totalOrders"]
+    live = await mysql.fetch_one("SELECT COUNT(*) AS n FROM orders WHERE deleted_at IS NULL")
+    assert live is not None
+    REPORT.parent.mkdir(exist_ok=True)
+    if not REPORT.exists():
+        REPORT.write_text(
+            "| fault | offered | accepted (2xx) | other answers | orders in MySQL |"
+            " counted in ClickHouse | reconcile differences | first order taken after repair |"
+            " analytics exact after the load |\n"
+            "|---|---|---|---|---|---|---|---|---|\n"
+        )
+    others = {str(k): v for k, v in load.statuses.items() if k != 201}
+    with REPORT.open("a") as report:
+        report.write(
+            f"| {fault} | {sum(load.statuses.values())} | {len(load.accepted)} | {others or '-'}"
+            f" | {live['n']} | {counted} | {len(differences)} |"
+            f" {_seconds(taking_orders_after, fault_ended)} | {exact_after:.1f} s |\n"
+        )
+    assert differences == [], differences[:3]
+
+
+def _seconds(moment: float | None, since: float) -> str:
+    return "never" if moment is None else f"{max(0.0, moment - since):.1f} s"
+
+
+@pytest.fixture
+def fault_switches(settings: Settings) -> Iterator[Path]:
+    assert settings.fault_injection_dir is not None, "make test-faults sets FAULT_INJECTION_DIR"
+    settings.fault_injection_dir.mkdir(parents=True, exist_ok=True)
+    yield settings.fault_injection_dir
+    for switch in settings.fault_injection_dir.iterdir():
+        switch.unlink()
