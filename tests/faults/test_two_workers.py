@@ -1,0 +1,97 @@
+"""Two workers in one consumer group, sharing one ClickHouse over HTTP (several workers need a
+ClickHouse server; devstack/clickhouse_http.py stands in for one): when one stops, the other
+takes over its partitions; exactly one of them is the relaying leader; nothing is lost or
+counted twice."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import aiohttp
+import pytest
+
+from ecommerce_stream.settings import PROJECT_ROOT, Settings
+from ecommerce_stream.stores.mysql import MySQL
+from tests.conftest import poll
+from tests.faults.conftest import STACK_DIR, Load, Worker, agree
+
+CLICKHOUSE_HTTP_PORT_OFFSET = 80  # beside the app's port, inside the profile's own range
+
+
+@pytest.fixture
+def clickhouse_url(settings: Settings) -> Iterator[str]:
+    port = settings.port + CLICKHOUSE_HTTP_PORT_OFFSET
+    with (STACK_DIR / "clickhouse-http.log").open("ab") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                str(PROJECT_ROOT / "devstack" / "clickhouse_http.py"),
+                str(STACK_DIR / "clickhouse-http"),
+                str(port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@pytest.fixture
+async def pair(settings: Settings, clickhouse_url: str) -> AsyncIterator[tuple[Worker, Worker]]:
+    shared = {"CLICKHOUSE_HOST": clickhouse_url}
+    first = Worker("worker-1", settings.port, {**shared, "FAUST_DATA_DIR": str(STACK_DIR / "w1")})
+    second = Worker(
+        "worker-2", settings.port + 1, {**shared, "FAUST_DATA_DIR": str(STACK_DIR / "w2")}
+    )
+    for worker in (first, second):
+        worker.start()
+    await asyncio.gather(first.ready(), second.ready())
+    yield first, second
+    for worker in (first, second):
+        worker.stop()
+
+
+async def _worker_status(url: str) -> dict[str, object]:
+    async with aiohttp.ClientSession() as session, session.get(f"{url}/api/health") as response:
+        status: dict[str, object] = (await response.json())["worker"]
+        return status
+
+
+async def test_partitions_move_to_the_survivor_and_one_leader_relays(
+    pair: tuple[Worker, Worker], mysql: MySQL, settings: Settings
+) -> None:
+    first, second = pair
+
+    async def shared_out() -> bool:
+        one, two = await _worker_status(first.url), await _worker_status(second.url)
+        return bool(one["assignedPartitions"]) and bool(two["assignedPartitions"])
+
+    await poll(shared_out, timeout=60, interval=0.5)
+    leaders = [(await _worker_status(w.url))["leader"] for w in pair]
+    assert leaders.count(True) == 1, leaders
+    before = (await _worker_status(first.url))["assignedPartitions"]
+
+    loads = [Load(first.url, rate=10), Load(second.url, rate=10)]
+    running = [asyncio.create_task(load.run(seconds=25)) for load in loads]
+    await asyncio.sleep(8)
+    second.stop()
+
+    async def took_over() -> bool:
+        status = await _worker_status(first.url)
+        return bool(status["leader"]) and int(str(status["assignedPartitions"])) > int(str(before))
+
+    await poll(took_over, timeout=60, interval=0.5)
+    ended = time.monotonic()
+    await asyncio.gather(*running)
+
+    merged = Load(first.url)
+    for load in loads:
+        merged.accepted += load.accepted
+        merged.accepted_at += load.accepted_at
+        merged.statuses.update(load.statuses)
+    await agree("2 workers, one stopped mid-load", merged, mysql, settings, first.url, ended)
