@@ -14,7 +14,7 @@ from ecommerce_stream.settings import get_settings
 from ecommerce_stream.stores.clickhouse import make_clickhouse
 from ecommerce_stream.stores.mysql import MySQL
 from ecommerce_stream.web.errors import json_errors
-from ecommerce_stream.web.http import MAX_REQUEST_BODY_BYTES
+from ecommerce_stream.web.http import IDLE_CONNECTION_TIMEOUT_SECONDS, MAX_REQUEST_BODY_BYTES
 
 settings = get_settings()
 
@@ -39,6 +39,9 @@ app = faust.App(
     web_application_options={
         "client_max_size": MAX_REQUEST_BODY_BYTES,
         "middlewares": [json_errors],
+        # aiohttp's default (an hour) would let a client hold a connection that long by sending
+        # its headers byte by byte, or nothing at all.
+        "handler_args": {"keepalive_timeout": IDLE_CONNECTION_TIMEOUT_SECONDS},
     },
 )
 

@@ -36,6 +36,13 @@ class ValidationFailed(DomainError):
     code = "validation_failed"
 
 
+class RequestTimeout(DomainError):
+    """The body did not arrive in time (a stalled or trickling client); the connection is
+    closed."""
+
+    code = "request_timeout"
+
+
 class UnsupportedMediaType(DomainError):
     """The body is not sent as application/json."""
 

@@ -9,6 +9,11 @@ from pydantic.json_schema import SkipJsonSchema
 from ecommerce_stream.orders.domain import MAX_ITEMS, MAX_QUANTITY, OrderStatus
 from ecommerce_stream.wire import MAX_ID, ApiModel, Money, Params, UtcTimestamp
 
+# At least one visible character; no control character but tab and line breaks (NUL, ESC, ...
+# are never part of an address, and trouble for whatever prints or forwards it).
+_CONTROL = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F"
+ADDRESS_PATTERN = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
+
 
 class OrderItemIn(ApiModel):
     product_id: int = Field(gt=0, le=MAX_ID)
@@ -32,7 +37,13 @@ class CreateOrder(ApiModel):
 
     user_id: int = Field(gt=0, le=MAX_ID)
     status: OrderStatus = OrderStatus.PENDING
-    shipping_address: str = Field(min_length=1, max_length=500, pattern=r"\S")
+    shipping_address: str = Field(
+        min_length=1,
+        max_length=500,
+        pattern=ADDRESS_PATTERN,
+        description="Stored and returned as sent. At least one visible character; no control"
+        " characters but tab and line breaks.",
+    )
     total_amount: Money | None = Field(
         None, description="If given, must equal the sum of quantity × price to the cent."
     )

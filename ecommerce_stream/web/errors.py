@@ -19,6 +19,7 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
     errors.Unauthorized: 401,
     errors.Forbidden: 403,
     errors.NotFound: 404,
+    errors.RequestTimeout: 408,
     errors.Conflict: 409,
     errors.Gone: 410,
     errors.UnsupportedMediaType: 415,
@@ -79,7 +80,14 @@ async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
         response: web.StreamResponse = await handler(request)
         return response
     except errors.DomainError as error:
-        return error_response(status_of(type(error)), error.code, error.message, error.details)
+        response = error_response(status_of(type(error)), error.code, error.message, error.details)
+        if isinstance(error, errors.Unauthorized):
+            # RFC 9110: a 401 names the scheme that would be accepted.
+            response.headers[hdrs.WWW_AUTHENTICATE] = 'Bearer realm="admin"'
+        elif isinstance(error, errors.RequestTimeout):
+            # The rest of a slow body would arrive as the next request: hang up instead.
+            response.force_close()
+        return response
     except web.HTTPException as error:
         if error.status < 400:
             raise

@@ -1,10 +1,12 @@
 """Reading requests into pydantic models and writing pydantic models as JSON responses.
 
-A flaw in the body is a 400 (not JSON), 415 (not sent as JSON) or 422 (breaks a rule); a flaw in
-a path, query or header parameter is a 400. Each raises before anything is written."""
+A flaw in the body is a 400 (not JSON), 408 (too slow), 415 (not sent as JSON) or 422 (breaks a
+rule); a flaw in a path, query or header parameter is a 400. Each raises before anything is
+written."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
@@ -16,6 +18,7 @@ from pydantic import BaseModel, TypeAdapter
 from ecommerce_stream.errors import (
     BadRequest,
     MalformedJson,
+    RequestTimeout,
     UnsupportedMediaType,
     ValidationFailed,
 )
@@ -25,6 +28,13 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 # Larger bodies are refused with 413 before they are read (aiohttp's client_max_size).
 MAX_REQUEST_BODY_BYTES = 256 * 1024
+# aiohttp waits for a body as long as the client keeps the connection open: a client that sends
+# its headers and then stalls or trickles would hold a handler forever. Our bodies are a few KiB;
+# even the largest allowed arrives in this time at 26 KB/s.
+BODY_READ_TIMEOUT_SECONDS = 10.0
+# A connection is closed when its request line and headers are not complete this long after it
+# opened or after its previous answer (aiohttp's keep-alive timeout, set in app.py).
+IDLE_CONNECTION_TIMEOUT_SECONDS = 30.0
 
 
 async def read_model(request: Any, model: type[ModelT]) -> ModelT:
@@ -34,7 +44,13 @@ async def read_model(request: Any, model: type[ModelT]) -> ModelT:
             "the body must be JSON (Content-Type: application/json)",
             [{"field": "Content-Type", "message": f"got {request.content_type or 'nothing'}"}],
         )
-    body: bytes = await request.read()
+    try:
+        async with asyncio.timeout(BODY_READ_TIMEOUT_SECONDS):
+            body: bytes = await request.read()
+    except TimeoutError:
+        raise RequestTimeout(
+            f"the body did not arrive within {BODY_READ_TIMEOUT_SECONDS:g} seconds"
+        ) from None
     try:
         return model.model_validate_json(body)
     except pydantic.ValidationError as error:

@@ -16,9 +16,9 @@ Adding an endpoint to the document is one declaration on its view method:
   body).
 - `body`, `path`, `query`, `headers` name the models the view reads with `read_model`,
   `read_path`, `read_query`, `read_headers` (web/http.py); they become the request body and
-  parameters, and add the errors reading them can raise (body: 400, 413, 415, 422; parameters:
-  400). Bodies and answers are `ApiModel`s, query and header models `Params`, path models
-  `PathParams` whose field names are the route's placeholders (wire.py).
+  parameters, and add the errors reading them can raise (body: 400, 408, 413, 415, 422;
+  parameters: 400). Bodies and answers are `ApiModel`s, query and header models `Params`, path
+  models `PathParams` whose field names are the route's placeholders (wire.py).
 - `errors` lists the DomainError classes the view raises; their status comes from
   web/errors.py, their description from their docstring, their body is the `ErrorResponse`
   component. A declared response of the same status wins (e.g. a health check's 503 body).
@@ -96,7 +96,12 @@ class Endpoint:
         """Every error status this endpoint can answer, with the reasons for each."""
         raised = list(self.errors)
         if self.body is not None:
-            raised += [errors.MalformedJson, errors.UnsupportedMediaType, errors.ValidationFailed]
+            raised += [
+                errors.MalformedJson,
+                errors.RequestTimeout,
+                errors.UnsupportedMediaType,
+                errors.ValidationFailed,
+            ]
         if self.parameter_models():
             raised.append(errors.BadRequest)
         if self.admin:

@@ -1,0 +1,135 @@
+"""The admin API under attack: only a constant-time comparison decides on the token, a refusal
+says how to authenticate, no token (right or wrong) ever reaches a log or an answer, and every
+change names its admin in the audit table, the order row and the outbox event."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+import aiohttp
+import pytest
+from multidict import CIMultiDict
+
+from ecommerce_stream.errors import Forbidden
+from ecommerce_stream.settings import Settings
+from ecommerce_stream.stores.mysql import MySQL
+from ecommerce_stream.web import admin
+from tests.orders_support import admin_headers, create_order, events_of, table_counts
+
+
+def _request(authorization: str) -> SimpleNamespace:
+    return SimpleNamespace(
+        headers=CIMultiDict({"Authorization": authorization, "X-Admin-Id": "alice"})
+    )
+
+
+def test_only_a_constant_time_comparison_decides_on_the_token(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = settings.admin_token.get_secret_value()
+    compared: list[tuple[bytes, bytes]] = []
+
+    def compare_digest_answering(verdict: bool):  # type: ignore[no-untyped-def]
+        def compare_digest(presented: bytes, expected: bytes) -> bool:
+            compared.append((presented, expected))
+            return verdict
+
+        return compare_digest
+
+    # If anything but hmac.compare_digest (say, ==) took part, one of these would go the other way.
+    monkeypatch.setattr(admin.hmac, "compare_digest", compare_digest_answering(False))
+    with pytest.raises(Forbidden):
+        admin.acting_admin(_request(f"Bearer {token}"))
+    monkeypatch.setattr(admin.hmac, "compare_digest", compare_digest_answering(True))
+    assert admin.acting_admin(_request("Bearer not-the-token")) == "alice"
+
+    assert compared == [(token.encode(), token.encode()), (b"not-the-token", token.encode())]
+
+
+async def test_a_401_says_a_bearer_token_is_needed(http: aiohttp.ClientSession) -> None:
+    async with http.get(f"/admin/orders/{uuid.uuid4()}") as response:
+        assert response.status == 401
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert (await response.json())["error"]["code"] == "unauthorized"
+
+
+async def test_no_token_reaches_an_answer_or_the_log(
+    http: aiohttp.ClientSession, settings: Settings, app_log: Path
+) -> None:
+    token = settings.admin_token.get_secret_value()
+    wrong = [f"wrong-{uuid.uuid4()}", f"{token}x", token[:-1], "w" * 8000]
+    order = await create_order(http)
+    path = f"/admin/orders/{order['id']}"
+    calls = [
+        ("GET", path, admin_headers(settings)),
+        ("DELETE", path, admin_headers(settings)),
+        ("POST", f"{path}/restore", {"Authorization": f"bearer {token}", "X-Admin-Id": "bob"}),
+        ("GET", path, {"Authorization": f"Bearer {token}"}),  # 400: no X-Admin-Id
+        ("GET", path, {"Authorization": f"Bearer {token}", "X-Admin-Id": "tab\there"}),
+        ("GET", f"/admin/orders/{uuid.uuid4()}", admin_headers(settings)),  # 404
+        ("GET", path, {"Authorization": token, "X-Admin-Id": "alice"}),  # 401: no scheme
+        *[("DELETE", path, {"Authorization": f"Bearer {w}", "X-Admin-Id": "eve"}) for w in wrong],
+    ]
+    statuses = []
+    for method, target, headers in calls:
+        async with http.request(method, target, headers=headers) as response:
+            statuses.append(response.status)
+            answer = str(response.headers) + await response.text()
+            for secret in [token, *wrong]:
+                assert secret not in answer, f"{method} {target} answered with a token"
+    assert statuses == [200, 204, 200, 400, 400, 404, 401] + [403] * len(wrong)
+
+    log = app_log.read_text(errors="replace")
+    assert log, "the worker writes its log there"
+    for secret in [token, *wrong]:
+        assert secret not in log
+
+
+async def _audit(mysql: MySQL, order_id: str) -> list[tuple[str, str, int]]:
+    rows = await mysql.fetch_all(
+        "SELECT action, admin_id, order_version FROM admin_audit WHERE order_id = %s ORDER BY id",
+        (order_id,),
+    )
+    return [(row["action"], row["admin_id"], row["order_version"]) for row in rows]
+
+
+async def test_every_admin_change_names_its_admin_everywhere(
+    http: aiohttp.ClientSession, mysql: MySQL, settings: Settings
+) -> None:
+    # X-Admin-Id is free text within printable ASCII: SQL and HTML in it are kept literally.
+    first, second, third = "alice", "o'brien\"; DROP TABLE orders; --", "<script>alert(1)</script>"
+    order = await create_order(http)
+    path = f"/admin/orders/{order['id']}"
+
+    async def call(method: str, target: str, headers: dict[str, str]) -> int:
+        async with http.request(method, target, headers=headers) as response:
+            return response.status
+
+    assert await call("DELETE", path, admin_headers(settings, first)) == 204
+    assert await call("POST", f"{path}/restore", admin_headers(settings, second)) == 200
+    assert await call("DELETE", path, admin_headers(settings, third)) == 204
+    before = await table_counts(mysql)
+    # Neither a repeated delete nor a refused caller changes or records anything.
+    assert await call("DELETE", path, admin_headers(settings, "repeat")) == 204
+    refused = {"Authorization": "Bearer wrong", "X-Admin-Id": "mallory"}
+    assert await call("POST", f"{path}/restore", refused) == 403
+    assert await table_counts(mysql) == before
+
+    assert await _audit(mysql, order["id"]) == [
+        ("DELETE", first, 2),
+        ("RESTORE", second, 3),
+        ("DELETE", third, 4),
+    ]
+    row = await mysql.fetch_one("SELECT deleted_by FROM orders WHERE id = %s", (order["id"],))
+    assert row == {"deleted_by": third}
+    async with http.get(path, headers=admin_headers(settings)) as response:
+        assert (await response.json())["deletedBy"] == third
+    events = await events_of(mysql, order["id"])
+    assert [(e["eventType"], e.get("deletedBy"), e.get("restoredBy")) for e in events] == [
+        ("OrderCreated", None, None),
+        ("OrderDeleted", first, None),
+        ("OrderRestored", None, second),
+        ("OrderDeleted", third, None),
+    ]
