@@ -9,7 +9,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -134,6 +134,32 @@ class Load:
             self.statuses[type(error).__name__] += 1
 
 
+async def under_load(
+    load: Load, seconds: float, fault: Callable[[], Awaitable[None]], start_after: float = 5.0
+) -> float:
+    """Offer `load` for `seconds`; `start_after` seconds in, run the fault (break it, wait,
+    repair it). Returns the moment the repair was done."""
+    running = asyncio.create_task(load.run(seconds))
+    await asyncio.sleep(start_after)
+    await fault()
+    repaired = time.monotonic()
+    await running
+    return repaired
+
+
+def outage(
+    stop: Sequence[str], start: Sequence[str], seconds: float
+) -> Callable[[], Awaitable[None]]:
+    """A fault made of two devstack commands `seconds` apart."""
+
+    async def break_and_repair() -> None:
+        await asyncio.to_thread(devstack, *stop)
+        await asyncio.sleep(seconds)
+        await asyncio.to_thread(devstack, *start)
+
+    return break_and_repair
+
+
 async def agree(
     fault: str, load: Load, mysql: MySQL, settings: Settings, base_url: str, fault_ended: float
 ) -> None:
@@ -175,7 +201,7 @@ async def agree(
 
 
 def _seconds(moment: float | None, since: float) -> str:
-    return "never" if moment is None else f"{max(0.0, moment - since):.1f} s"
+    return "(load over)" if moment is None else f"{max(0.0, moment - since):.1f} s"
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ MySQL. The schedule's sleeps are the drill's timeline, not waits for a condition
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from pathlib import Path
 
@@ -15,52 +14,40 @@ from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
 from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ, ORDERS_ANALYTICS
 from tests.conftest import messages_with_key, poll
-from tests.faults.conftest import Load, Worker, agree, devstack
+from tests.faults.conftest import Load, Worker, agree, outage, under_load
 
 
 async def test_worker_killed_mid_load_and_restarted(
     worker: Worker, mysql: MySQL, settings: Settings
 ) -> None:
+    async def kill_and_restart() -> None:
+        worker.kill()
+        worker.start()
+        await worker.ready()
+
     load = Load(worker.url)
-    running = asyncio.create_task(load.run(seconds=20))
-    await asyncio.sleep(6)
-    worker.kill()
-    worker.start()
-    await worker.ready()
-    ended = time.monotonic()
-    await running
+    repaired = await under_load(load, 20, kill_and_restart, start_after=6)
 
     assert load.accepted
-    await agree("worker killed (kill -9), restarted", load, mysql, settings, worker.url, ended)
+    await agree("worker killed (kill -9), restarted", load, mysql, settings, worker.url, repaired)
 
 
 async def test_kafka_down_for_ten_seconds(worker: Worker, mysql: MySQL, settings: Settings) -> None:
     load = Load(worker.url)
-    running = asyncio.create_task(load.run(seconds=25))
-    await asyncio.sleep(5)
-    await asyncio.to_thread(devstack, "kafka.sh", "stop")
-    await asyncio.sleep(10)
-    await asyncio.to_thread(devstack, "kafka.sh", "start")
-    ended = time.monotonic()
-    await running
+    repaired = await under_load(load, 25, outage(["kafka.sh", "stop"], ["kafka.sh", "start"], 10))
 
     assert set(load.statuses) == {201}, "orders must still be taken while Kafka is down"
-    await agree("all Kafka brokers stopped 10 s", load, mysql, settings, worker.url, ended)
+    await agree("all Kafka brokers stopped 10 s", load, mysql, settings, worker.url, repaired)
 
 
 async def test_mariadb_restarted(worker: Worker, mysql: MySQL, settings: Settings) -> None:
     load = Load(worker.url)
-    running = asyncio.create_task(load.run(seconds=25))
-    await asyncio.sleep(5)
-    await asyncio.to_thread(devstack, "mariadb.sh", "stop")
-    await asyncio.sleep(4)
-    await asyncio.to_thread(devstack, "mariadb.sh", "start")
-    ended = time.monotonic()
-    await running
+    restart = outage(["mariadb.sh", "stop"], ["mariadb.sh", "start"], 4)
+    repaired = await under_load(load, 25, restart)
 
     assert set(load.statuses) <= {201, 503}, load.statuses  # never a 500
     assert load.statuses[503] > 0, "the outage was not seen: the drill tested nothing"
-    await agree("MariaDB stopped 4 s, restarted", load, mysql, settings, worker.url, ended)
+    await agree("MariaDB stopped 4 s, restarted", load, mysql, settings, worker.url, repaired)
 
 
 async def _committed(settings: Settings) -> dict[int, int | None]:
@@ -82,54 +69,50 @@ async def _committed(settings: Settings) -> dict[int, int | None]:
 async def test_clickhouse_inserts_failing(
     worker: Worker, mysql: MySQL, settings: Settings, fault_switches: Path
 ) -> None:
-    load = Load(worker.url)
-    running = asyncio.create_task(load.run(seconds=25))
-    await asyncio.sleep(5)
-    (fault_switches / "clickhouse-inserts").touch()
-    await asyncio.sleep(3)  # batches in flight when the switch flipped settle
-    committed_early = await _committed(settings)
-    await asyncio.sleep(7)
-    committed_late = await _committed(settings)
-    (fault_switches / "clickhouse-inserts").unlink()
-    ended = time.monotonic()
-    await running
+    committed: list[dict[int, int | None]] = []
 
-    assert committed_late == committed_early, "offsets moved while no insert succeeded"
-    await agree("ClickHouse inserts failing 10 s", load, mysql, settings, worker.url, ended)
+    async def failing_inserts() -> None:
+        (fault_switches / "clickhouse-inserts").touch()
+        await asyncio.sleep(3)  # batches in flight when the switch flipped settle
+        committed.append(await _committed(settings))
+        await asyncio.sleep(7)
+        committed.append(await _committed(settings))
+        (fault_switches / "clickhouse-inserts").unlink()
+
+    load = Load(worker.url)
+    repaired = await under_load(load, 25, failing_inserts)
+
+    assert committed[0] == committed[1], "offsets moved while no insert succeeded"
+    await agree("ClickHouse inserts failing 10 s", load, mysql, settings, worker.url, repaired)
 
 
 async def test_poison_message_under_load(worker: Worker, mysql: MySQL, settings: Settings) -> None:
-    load = Load(worker.url)
-    running = asyncio.create_task(load.run(seconds=15))
-    await asyncio.sleep(5)
     key = f"poison-{uuid.uuid4()}".encode()
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_brokers, acks="all")
-    await producer.start()
-    try:
-        await producer.send_and_wait(ORDER_EVENTS, b"\x00not an event", key=key)
-    finally:
-        await producer.stop()
-    ended = time.monotonic()
-    await running
+
+    async def poison() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_brokers, acks="all")
+        await producer.start()
+        try:
+            await producer.send_and_wait(ORDER_EVENTS, b"\x00not an event", key=key)
+        finally:
+            await producer.stop()
+
+    load = Load(worker.url)
+    repaired = await under_load(load, 15, poison)
 
     async def dead_lettered() -> list[object]:
         return list(await messages_with_key(settings, ORDER_EVENTS_DLQ, key))
 
     await poll(dead_lettered, timeout=30)
-    await agree("poison message on order.events", load, mysql, settings, worker.url, ended)
+    await agree("poison message on order.events", load, mysql, settings, worker.url, repaired)
 
 
 async def test_one_of_three_brokers_killed(
     worker: Worker, mysql: MySQL, settings: Settings
 ) -> None:
     load = Load(worker.url)
-    running = asyncio.create_task(load.run(seconds=25))
-    await asyncio.sleep(5)
-    await asyncio.to_thread(devstack, "kafka.sh", "kill-broker", "1")
-    await asyncio.sleep(10)
-    await asyncio.to_thread(devstack, "kafka.sh", "start-broker", "1")
-    ended = time.monotonic()
-    await running
+    kill_one = outage(["kafka.sh", "kill-broker", "1"], ["kafka.sh", "start-broker", "1"], 10)
+    repaired = await under_load(load, 25, kill_one)
 
     assert set(load.statuses) == {201}
-    await agree("1 of 3 brokers killed (kill -9) 10 s", load, mysql, settings, worker.url, ended)
+    await agree("1 of 3 brokers killed (kill -9) 10 s", load, mysql, settings, worker.url, repaired)
