@@ -288,52 +288,75 @@ function showHealth(health) {
     : `${seconds(pipeline.newestAnalyticsRowAgeSeconds, "0 s")} ago`);
 }
 
-// ---- the poll -------------------------------------------------------------------------------
+// ---- the polls ------------------------------------------------------------------------------
 
-let latestRefresh = 0;
+// Sales and health are polled separately: the health check asks Kafka and can take seconds,
+// which must not hold back the sales figures.
+const problems = new Map(); // what could not be loaded → why, from either poll
+let latestSales = 0;
 
-async function refresh(charts) {
-  const ticket = ++latestRefresh;
+async function refreshSales(charts) {
+  const ticket = ++latestSales;
   const query = rangeQuery();
   showRange();
-  const [stats, daily, hourly, statuses, health] = await Promise.allSettled([
+  const [stats, daily, hourly, statuses] = await Promise.allSettled([
     requestJson("/api/analytics/stats"),
     requestJson(`/api/analytics/daily-sales?${query}`),
     requestJson("/api/analytics/hourly-sales"),
     requestJson(`/api/analytics/order-status?${query}`),
-    requestJson("/api/health", { accept: [503] }),
   ]);
-  if (ticket !== latestRefresh) return; // the range changed meanwhile: a newer poll is under way
+  if (ticket !== latestSales) return; // the range changed meanwhile: a newer poll is under way
 
-  const problems = [];
   const use = (result, show, what) => {
+    problems.delete(what);
     if (result.status === "fulfilled") show(result.value, charts);
-    else problems.push({ what, error: result.reason });
+    else problems.set(what, result.reason);
   };
   use(stats, showStats, "Key figures");
   use(hourly, showHourly, "Hourly sales");
-  use(health, showHealth, "Pipeline health");
-  if (health.status === "rejected") showHealth(null);
-
   // A range the API refuses (e.g. From after To) is the picker's problem, said next to it.
-  const rangeRefusal = [daily, statuses].find((result) => result.status === "rejected"
+  const refusal = [daily, statuses].find((result) => result.status === "rejected"
     && result.reason instanceof ApiError && result.reason.status === 400);
-  setText($("range-error"), rangeRefusal ? rangeRefusal.reason.message : "");
-  if (!rangeRefusal) {
+  setText($("range-error"), refusal ? refusal.reason.message : "");
+  if (refusal) {
+    problems.delete("Daily sales");
+    problems.delete("Orders by status");
+  } else {
     use(daily, showDaily, "Daily sales");
     use(statuses, showStatuses, "Orders by status");
   }
-  showProblems(problems);
+  showProblems();
   if (stats.status === "fulfilled") setText($("updated"), clock.format(new Date()));
 }
 
-function showProblems(problems) {
+async function refreshHealth() {
+  try {
+    showHealth(await requestJson("/api/health", { accept: [503] }));
+    problems.delete("Pipeline health");
+  } catch (error) {
+    showHealth(null);
+    problems.set("Pipeline health", error);
+  }
+  showProblems();
+}
+
+function showProblems() {
   const box = $("problem");
-  const text = problems.map(({ what, error }) => `${what}: ${error.message}`).join(" · ");
-  box.hidden = problems.length === 0;
+  const text = [...problems].map(([what, error]) => `${what}: ${error.message}`).join(" · ");
+  box.hidden = problems.size === 0;
   if (box.dataset.text === text) return;
   box.dataset.text = text;
   box.replaceChildren(el("strong", {}, "Some figures are out of date. "), text);
+}
+
+/** Run `task` now and then again `ms` after each run ended (so a slow server is never asked
+ * twice at once), skipping runs while the page is hidden. */
+function every(ms, task) {
+  const run = async () => {
+    if (!document.hidden) await task();
+    setTimeout(run, ms);
+  };
+  run();
 }
 
 function start() {
@@ -343,7 +366,7 @@ function start() {
       box.replaceChildren(el("p", { class: "chart-empty" }, "Charts are unavailable: the Chart.js library is not installed (run make install)."));
     }
   }
-  const refreshNow = () => refresh(charts);
+  const refreshNow = () => refreshSales(charts);
   for (const button of document.querySelectorAll(".presets button")) {
     button.addEventListener("click", () => {
       range.days = Number(button.dataset.days);
@@ -357,14 +380,11 @@ function start() {
     });
   }
   $("range").addEventListener("submit", (event) => event.preventDefault());
-  document.addEventListener("visibilitychange", () => { if (!document.hidden) refreshNow(); });
-
-  // A new poll starts 2 s after the last one ended: a slow server is never asked twice at once.
-  const poll = async () => {
-    if (!document.hidden) await refreshNow();
-    setTimeout(poll, REFRESH_MS);
-  };
-  poll();
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) { refreshNow(); refreshHealth(); }
+  });
+  every(REFRESH_MS, refreshNow);
+  every(REFRESH_MS, refreshHealth);
 }
 
 start();

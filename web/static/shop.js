@@ -214,13 +214,11 @@ function showOrderPlaced(order) {
  * The API's message, then one line per detail naming the field as the page shows it; the
  * fields themselves are marked invalid. `body` is the order that was sent, if one was.
  */
-function showError(error, body, lead = "") {
+function showError(error, body, lead = "Order not placed:") {
   const details = error instanceof ApiError ? error.details : [];
   const lines = details.map((detail) => el("li", {}, `${fieldLabel(detail.field, body)}: ${detail.message}`));
   for (const detail of details) markInvalid(detail.field, body, detail.message);
-  showMessage("error",
-    el("strong", {}, lead ? `${lead} ${error.message}` : error.message),
-    ...(lines.length ? [el("ul", {}, ...lines)] : []));
+  showMessage("error", el("strong", {}, `${lead} ${error.message}`), ...(lines.length ? [el("ul", {}, ...lines)] : []));
 }
 
 /** The cart line input for a field path such as "items.0.quantity", if it names one. */
