@@ -5,7 +5,6 @@ SHELL := /bin/bash
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-BENCH_STAMP := $(VENV)/.installed-bench
 # The browser libraries the pages load (served by the app from web/node_modules).
 WEB_STAMP := web/node_modules/.installed
 
@@ -55,7 +54,7 @@ export CLICKHOUSE_DATA_DIR := $(STACK_DIR)/chdb
 export FAUST_DATA_DIR := $(STACK_DIR)/faust
 
 .PHONY: help install up down status migrate seed run test test-in-profile test-faults \
-	faults-in-profile lint
+	faults-in-profile bench bench-in-profile lint
 
 help:
 	@echo "make run    install what is missing, start MariaDB + Kafka, seed, serve http://localhost:3000"
@@ -78,13 +77,6 @@ $(STAMP): pyproject.toml
 $(WEB_STAMP): web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	@touch $(WEB_STAMP)
-
-# The benchmark's extra tools (matplotlib, py-spy), on top of the dev install.
-install-bench: install $(BENCH_STAMP)
-
-$(BENCH_STAMP): pyproject.toml
-	$(PYTHON) -m pip install --quiet -e '.[dev,bench]'
-	@touch $(BENCH_STAMP)
 
 up: install
 	@devstack/stack.sh up
@@ -120,7 +112,7 @@ test-in-profile: install lint
 bench:
 	@$(MAKE) --no-print-directory PROFILE=bench bench-in-profile
 
-bench-in-profile: install-bench
+bench-in-profile: install
 	@devstack/bench.sh $(if $(filter-out 0,$(BENCH_QUICK)),--quick) $(BENCH_ARGS)
 
 lint: install

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# bench.sh — `make bench`: a fresh stack on the bench profile's ports and data, migrated and
+# seeded, then `ecommerce-stream bench` (which starts and stops its own workers), then the
+# stack is stopped whatever happened. Arguments go to `ecommerce-stream bench`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# The bench command records its worker's pid here, so an interrupted run leaves none behind.
+WORKER_PID_FILE="$STACK_DIR/bench-worker.pid"
+stop_all() {
+    local pid
+    if [ -s "$WORKER_PID_FILE" ]; then
+        pid="$(tr -dc '0-9' <"$WORKER_PID_FILE")"
+        [ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true
+    fi
+    devstack/stack.sh down
+}
+
+# Every run starts from empty stores: results never depend on what an earlier run left.
+devstack/stack.sh down >/dev/null 2>&1 || true
+rm -rf "$STACK_DIR"
+devstack/stack.sh up
+trap stop_all EXIT
+.venv/bin/ecommerce-stream migrate
+.venv/bin/ecommerce-stream seed
+.venv/bin/ecommerce-stream bench --worker-pid-file "$WORKER_PID_FILE" "$@"

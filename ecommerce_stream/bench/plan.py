@@ -1,0 +1,84 @@
+"""How much each benchmark stage does: the full run, the quick one and the smoke test's tiny one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# The rates the issue asks freshness for (orders/s); the ladder goes on above them.
+FRESHNESS_RATES = (10, 50, 200)
+LADDER_RATES = (10, 50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500)
+# Freshness p99 a rung must stay under to count as sustained: the issue's 2 s for our design;
+# the original design polls every 5 s and promised 5–10 s, so it is held to its own 10 s.
+FRESHNESS_BOUND_SECONDS = {"ours": 2.0, "original": 10.0}
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str  # "full", "quick" or "tiny"
+    # Seconds of load per ladder rung (open loop), for the freshness rates and for the rest;
+    # the original design's rungs must span several of its 5 s polls to show a growing lag.
+    freshness_seconds: float
+    ladder_seconds: float
+    original_seconds: float
+    max_orders_per_rung: int
+    ladder_rates: tuple[int, ...] = LADDER_RATES
+    # After the last order of a rung: how long to wait for it to show up, at most.
+    drain_timeout_seconds: dict[str, float] = field(
+        default_factory=lambda: {"ours": 10.0, "original": 30.0}
+    )
+    stats_poll_seconds: float = 0.01
+    api_rate: int = 50
+    api_seconds: float = 20.0
+    saturation_seconds: float = 10.0
+    saturation_clients: int = 32
+    bulk_orders: int = 1_000_000
+    analytics_calls: int = 1000
+    profile_seconds: float = 15.0
+    raw_seconds: float = 10.0
+    raw_kafka_messages: int = 100_000
+    raw_chdb_rows: int = 500_000
+
+
+FULL = Plan(
+    name="full",
+    freshness_seconds=20.0,
+    ladder_seconds=8.0,
+    original_seconds=20.0,
+    max_orders_per_rung=20_000,
+)
+QUICK = Plan(
+    name="quick",
+    freshness_seconds=4.0,
+    ladder_seconds=3.0,
+    original_seconds=6.0,
+    max_orders_per_rung=5_000,
+    drain_timeout_seconds={"ours": 5.0, "original": 12.0},
+    api_seconds=4.0,
+    saturation_seconds=3.0,
+    bulk_orders=50_000,
+    analytics_calls=100,
+    profile_seconds=4.0,
+    raw_seconds=3.0,
+    raw_kafka_messages=20_000,
+    raw_chdb_rows=100_000,
+)
+# The smoke test's: every stage runs and every figure is written, on a handful of orders.
+TINY = Plan(
+    name="tiny",
+    freshness_seconds=1.0,
+    ladder_seconds=1.0,
+    original_seconds=1.0,
+    max_orders_per_rung=20,
+    ladder_rates=(10, 50, 200, 300),
+    drain_timeout_seconds={"ours": 5.0, "original": 8.0},
+    stats_poll_seconds=0.02,
+    api_seconds=0.5,
+    saturation_seconds=0.5,
+    saturation_clients=4,
+    bulk_orders=1_000,
+    analytics_calls=5,
+    profile_seconds=1.0,
+    raw_seconds=0.5,
+    raw_kafka_messages=500,
+    raw_chdb_rows=2_000,
+)

@@ -1,0 +1,511 @@
+"""The results: one JSON file with every figure, a Markdown table of targets and ratios, and
+PNG charts; the newest Markdown and charts are also copied to `latest*` for the README."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ecommerce_stream.bench.plan import FRESHNESS_RATES
+
+CHARTS = ("freshness", "throughput", "latency")
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    goal: str
+    target: float
+    measured: float | None
+    unit: str
+    higher_is_better: bool
+    note: str = ""
+
+    @property
+    def met(self) -> bool | None:
+        if self.measured is None:
+            return None
+        if self.higher_is_better:
+            return self.measured >= self.target
+        return self.measured <= self.target
+
+    @property
+    def shortfall(self) -> str:
+        """By how much a missed target was missed, as a factor."""
+        if self.met is not False or self.measured is None:
+            return ""
+        factor = (
+            (self.target / self.measured if self.higher_is_better and self.measured else None)
+            if self.higher_is_better
+            else self.measured / self.target
+        )
+        return f"{factor:.1f}× short" if factor else "nothing measured"
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "met": self.met, "shortfall": self.shortfall}
+
+
+def _rung(results: dict[str, Any], mode: str, rate: int) -> dict[str, Any] | None:
+    for rung in results[mode]["ladder"]:
+        if rung["rate"] == rate:
+            return dict(rung)
+    return None
+
+
+def _fresh(results: dict[str, Any], mode: str, rate: int, q: str) -> float | None:
+    rung = _rung(results, mode, rate)
+    value = None if rung is None else rung["freshness"].get(q)
+    return None if value is None else float(value)
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def targets(results: dict[str, Any]) -> list[Target]:
+    """The issue's goals, each with what this run measured."""
+    analytics_p99 = [e["p99"] for e in results["analytics"].values() if e["p99"] is not None]
+    orders = results["bulk_load"]["orders"]
+    sustained = results["ours"]["sustained_orders_per_second"]
+    return [
+        Target(
+            "freshness_p50_50",
+            "freshness p50 at 50 orders/s",
+            0.25,
+            _fresh(results, "ours", 50, "p50"),
+            "s",
+            False,
+        ),
+        Target(
+            "freshness_p99_50",
+            "freshness p99 at 50 orders/s",
+            1.0,
+            _fresh(results, "ours", 50, "p99"),
+            "s",
+            False,
+        ),
+        Target(
+            "fresher_than_original",
+            "fresher than the original design (p50 at 50 orders/s)",
+            20.0,
+            results["ratios"]["freshness_p50_at_50"],
+            "×",
+            True,
+        ),
+        Target("sustained", "sustained end-to-end throughput", 500.0, sustained, "orders/s", True),
+        Target(
+            "sustained_vs_raw",
+            "sustained throughput / slowest raw stage",
+            0.5,
+            results["ratios"]["sustained_vs_slowest_raw"],
+            "×",
+            True,
+            f"slowest raw stage: {results['raw']['slowest']}",
+        ),
+        Target(
+            "post_p99_50",
+            "POST /api/orders p99 at 50 req/s",
+            0.020,
+            results["api"]["post_at_rate"]["p99"],
+            "s",
+            False,
+        ),
+        Target(
+            "analytics_p99",
+            f"analytics p99 (worst endpoint) at {orders:,} orders",
+            0.025,
+            max(analytics_p99) if analytics_p99 else None,
+            "s",
+            False,
+        ),
+        Target(
+            "rebuild",
+            f"rebuild-analytics at {orders:,} orders",
+            50_000.0,
+            results["rebuild"]["rows_per_second"],
+            "rows/s",
+            True,
+        ),
+    ]
+
+
+def derive(results: dict[str, Any]) -> None:
+    """Ratios and the targets table, computed from the measured figures (in place)."""
+    raw = results["raw"]
+    stages = {
+        "MariaDB order+items+outbox tx": raw["mariadb"]["per_second"],
+        "aiokafka produce+consume": raw["kafka"]["per_second"],
+        "chDB bulk insert": raw["chdb"]["plain_rows_per_second"],
+    }
+    slowest = min(stages, key=lambda name: stages[name])
+    raw["slowest"] = slowest
+    raw["slowest_per_second"] = stages[slowest]
+    ours, original = results["ours"], results["original"]
+    results["ratios"] = {
+        **{
+            f"freshness_{q}_at_{rate}": ratio(
+                _fresh(results, "original", rate, q), _fresh(results, "ours", rate, q)
+            )
+            for rate in FRESHNESS_RATES
+            for q in ("p50", "p95", "p99")
+        },
+        "sustained_vs_original": ratio(
+            ours["sustained_orders_per_second"], original["sustained_orders_per_second"]
+        ),
+        "sustained_vs_slowest_raw": ratio(ours["sustained_orders_per_second"], stages[slowest]),
+        **{
+            f"sustained_vs_{key}": ratio(ours["sustained_orders_per_second"], value)
+            for key, value in (
+                ("mariadb", stages["MariaDB order+items+outbox tx"]),
+                ("kafka", stages["aiokafka produce+consume"]),
+                ("chdb", stages["chDB bulk insert"]),
+            )
+        },
+    }
+    results["targets"] = [t.as_json() for t in targets(results)]
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "s":
+        return f"{value * 1000:,.0f} ms" if value < 10 else f"{value:,.1f} s"
+    if unit == "×":
+        return f"{value:,.2f}×" if value < 10 else f"{value:,.0f}×"
+    return f"{value:,.0f} {unit}"
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value * 1000:,.0f}"
+
+
+def markdown(results: dict[str, Any], stem: str) -> str:
+    m = results["machine"]
+    plan = results["plan"]
+    out = [
+        f"# Benchmark results — {results['timestamp']} ({plan['name']} run)",
+        "",
+        f"Machine: {m['nproc']} cores, {m['memory_gib']:.0f} GiB; load average"
+        f" {m['load_start'][0]:.2f} at the start, {m['load_end'][0]:.2f} at the end"
+        f" (1-minute); the run took {results['wall_seconds'] / 60:.1f} min."
+        f" Versions: {', '.join(f'{k} {v}' for k, v in results['versions'].items())}.",
+    ]
+    if plan["name"] != "full":
+        out += [
+            "",
+            f"**{plan['name'].capitalize()} run:** smaller numbers than the full benchmark"
+            f" ({plan['bulk_orders']:,} bulk orders instead of 1,000,000,"
+            f" {plan['analytics_calls']} calls per analytics endpoint,"
+            f" {plan['freshness_seconds']:g} s per freshness rate). Not comparable to a full run.",
+        ]
+    out += ["", "## Targets", "", "| goal | target | measured | met |", "|---|---|---|---|"]
+    for t in results["targets"]:
+        verdict = {True: "met", False: f"**missed** ({t['shortfall']})", None: "–"}[t["met"]]
+        note = f" ({t['note']})" if t["note"] else ""
+        out.append(
+            f"| {t['goal']}{note} | {_fmt(t['target'], t['unit'])}"
+            f" | {_fmt(t['measured'], t['unit'])} | {verdict} |"
+        )
+    out += _freshness_section(results, stem)
+    out += _throughput_section(results, stem)
+    out += _latency_section(results, stem)
+    out += _raw_section(results)
+    out += _profile_section(results, stem)
+    out += ["", "## How it was measured", ""]
+    out += [f"- {line}" for line in results["method"]]
+    return "\n".join(out) + "\n"
+
+
+def _freshness_section(results: dict[str, Any], stem: str) -> list[str]:
+    out = [
+        "",
+        "## Freshness: order accepted → counted by /api/analytics/stats",
+        "",
+        f"![freshness]({stem}-freshness.png)",
+        "",
+        "| orders/s | ours p50 / p95 / p99 (ms) | original p50 / p95 / p99 (ms) | original ÷ ours"
+        " (p50, p99) | server histogram, ours p50 / p99 (ms) |",
+        "|---|---|---|---|---|",
+    ]
+    ratios = results["ratios"]
+    for rate in FRESHNESS_RATES:
+        cells = []
+        for mode in ("ours", "original"):
+            rung = _rung(results, mode, rate)
+            f = rung["freshness"] if rung else {}
+            cells.append(" / ".join(_ms(f.get(q)) for q in ("p50", "p95", "p99")))
+        rung = _rung(results, "ours", rate)
+        server = rung["server_visible"] if rung else {}
+        r50, r99 = ratios[f"freshness_p50_at_{rate}"], ratios[f"freshness_p99_at_{rate}"]
+        out.append(
+            f"| {rate} | {cells[0]} | {cells[1]} | {_fmt(r50, '×')}, {_fmt(r99, '×')}"
+            f" | {_ms(server.get('p50'))} / {_ms(server.get('p99'))} |"
+        )
+    return out
+
+
+def _throughput_section(results: dict[str, Any], stem: str) -> list[str]:
+    ratios = results["ratios"]
+    out = [
+        "",
+        "## Sustained throughput (open-loop ladder)",
+        "",
+        f"![throughput]({stem}-throughput.png)",
+        "",
+        f"Ours: **{results['ours']['sustained_orders_per_second']:,} orders/s**; original design:"
+        f" {results['original']['sustained_orders_per_second']:,} orders/s"
+        f" (ours ÷ original: {_fmt(ratios['sustained_vs_original'], '×')}). Ours as a fraction of"
+        f" the raw limits: MariaDB {_fmt(ratios['sustained_vs_mariadb'], '×')}, Kafka"
+        f" {_fmt(ratios['sustained_vs_kafka'], '×')},"
+        f" chDB {_fmt(ratios['sustained_vs_chdb'], '×')}.",
+        "",
+        "| mode | offered/s | accepted/s | freshness p50 / p99 (ms) | outbox backlog max,"
+        " growth/s | kept up? |",
+        "|---|---|---|---|---|---|",
+    ]
+    for mode in ("ours", "original"):
+        for rung in results[mode]["ladder"]:
+            f = rung["freshness"]
+            verdict = "yes" if rung["passed"] else "no: " + "; ".join(rung["reasons"])
+            out.append(
+                f"| {mode} | {rung['rate']} | {rung['accepted_per_second']:,.0f}"
+                f" | {_ms(f.get('p50'))} / {_ms(f.get('p99'))}"
+                f" | {rung['backlog_max']}, {rung['backlog_growth_per_second']:+.0f} | {verdict} |"
+            )
+    return out
+
+
+def _latency_section(results: dict[str, Any], stem: str) -> list[str]:
+    api = results["api"]
+    out = [
+        "",
+        "## Orders API latency",
+        "",
+        f"![latency]({stem}-latency.png)",
+        "",
+        "| request | load | req/s | p50 (ms) | p99 (ms) | errors |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, name, load in (
+        ("post_at_rate", "POST /api/orders", f"{api['rate']} req/s open loop"),
+        ("get_at_rate", "GET /api/orders/{id}", f"{api['rate']} req/s open loop"),
+        (
+            "post_saturation",
+            "POST /api/orders",
+            f"{api['saturation_clients']} clients, closed loop",
+        ),
+        (
+            "get_saturation",
+            "GET /api/orders/{id}",
+            f"{api['saturation_clients']} clients, closed loop",
+        ),
+    ):
+        f = api[key]
+        out.append(
+            f"| {name} | {load} | {f['requests_per_second']:,.0f} | {_ms(f['p50'])}"
+            f" | {_ms(f['p99'])} | {f['errors']} |"
+        )
+    orders = results["bulk_load"]["orders"]
+    out += [
+        "",
+        f"## Analytics endpoints at {orders:,} orders",
+        "",
+        "| endpoint | calls | p50 (ms) | p99 (ms) | server histogram p50 / p99 (ms) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, f in results["analytics"].items():
+        server = f["server"]
+        out.append(
+            f"| {name} | {f['calls']} | {_ms(f['p50'])} | {_ms(f['p99'])}"
+            f" | {_ms(server.get('p50'))} / {_ms(server.get('p99'))} |"
+        )
+    bulk, rebuild = results["bulk_load"], results["rebuild"]
+    out += [
+        "",
+        "## Rebuild",
+        "",
+        f"`ecommerce-stream rebuild-analytics` reloaded {rebuild['orders']:,} orders in"
+        f" {rebuild['seconds']:.1f} s: **{rebuild['rows_per_second']:,.0f} rows/s**"
+        f" ({rebuild['wall_seconds']:.1f} s with process start-up). The bulk loader put"
+        f" {bulk['orders']:,} orders and {bulk['items']:,} items into MariaDB in"
+        f" {bulk['seconds']:.1f} s ({bulk['orders_per_second']:,.0f} orders/s).",
+    ]
+    return out
+
+
+def _raw_section(results: dict[str, Any]) -> list[str]:
+    raw = results["raw"]
+    db, kafka, chdb = raw["mariadb"], raw["kafka"], raw["chdb"]
+    sustained = results["ours"]["sustained_orders_per_second"]
+    return [
+        "",
+        "## Raw limits (same run, no app in front)",
+        "",
+        "| stage | rate | ours ÷ it |",
+        "|---|---|---|",
+        f"| MariaDB: order + items + outbox in one transaction, {db['connections']} connections"
+        f" | {db['per_second']:,.0f} tx/s | {_fmt(ratio(sustained, db['per_second']), '×')} |",
+        f"| aiokafka: produce (acks=all, idempotent) + consume, {kafka['message_bytes']} B"
+        f" messages | {kafka['per_second']:,.0f} msg/s"
+        f" | {_fmt(ratio(sustained, kafka['per_second']), '×')} |",
+        f"| chDB: bulk insert, {chdb['bulk_batch']:,} rows a statement, plain MergeTree"
+        f" | {chdb['plain_rows_per_second']:,.0f} rows/s"
+        f" | {_fmt(ratio(sustained, chdb['plain_rows_per_second']), '×')} |",
+        f"| chDB: the same into the ledger with its 7 materialized views"
+        f" | {chdb['ledger_rows_per_second']:,.0f} rows/s | |",
+        f"| chDB: ledger, {chdb['sink_batch']} rows an insert (a busy sink batch)"
+        f" | {chdb['ledger_sink_batch_rows_per_second']:,.0f} rows/s | |",
+        f"| chDB: ledger, one row an insert (the original design's sink)"
+        f" | {chdb['ledger_one_row_per_insert_rows_per_second']:,.1f} rows/s | |",
+        "",
+        f"Slowest raw stage: **{raw['slowest']}** ({raw['slowest_per_second']:,.0f}/s).",
+    ]
+
+
+def _profile_section(results: dict[str, Any], stem: str) -> list[str]:
+    profile = results["profile"]
+    out = [
+        "",
+        f"## Profile of the worker at {profile['rate']} orders/s ({profile['seconds']:g} s of"
+        " py-spy)",
+        "",
+        f"Raw stacks: `{stem}-profile.raw.txt` (py-spy's collapsed format; any flame graph tool"
+        f" reads it); summary: `{stem}-profile.txt`.",
+        "",
+        "| stage | share of samples |",
+        "|---|---|",
+    ]
+    out += [f"| {name} | {share:.0%} |" for name, share in profile["summary"]["stages"].items()]
+    return out
+
+
+def charts(results: dict[str, Any], out_dir: Path, stem: str) -> list[Path]:
+    """freshness, throughput and latency PNGs (matplotlib, no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = []
+    colors = {"ours": "tab:blue", "original": "tab:orange"}
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    width = 0.13
+    for m_index, mode in enumerate(("ours", "original")):
+        for q_index, q in enumerate(("p50", "p95", "p99")):
+            xs = [i + (m_index * 3 + q_index - 2.5) * width for i in range(len(FRESHNESS_RATES))]
+            ys = [(_fresh(results, mode, rate, q) or 0.0) * 1000 for rate in FRESHNESS_RATES]
+            ax.bar(
+                xs, ys, width, color=colors[mode], alpha=0.45 + 0.25 * q_index, label=f"{mode} {q}"
+            )
+    ax.axhline(250, color="green", linestyle="--", linewidth=1, label="target p50 250 ms")
+    ax.axhline(1000, color="red", linestyle="--", linewidth=1, label="target p99 1 s")
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(FRESHNESS_RATES)), [f"{r} orders/s" for r in FRESHNESS_RATES])
+    ax.set_ylabel("order accepted → visible in stats (ms)")
+    ax.set_title("Freshness: ours vs the original design")
+    ax.legend(fontsize=7, ncol=3)
+    paths.append(_save(fig, out_dir / f"{stem}-freshness.png"))
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2))
+    top = 1
+    for mode in ("ours", "original"):
+        ladder = results[mode]["ladder"]
+        rates = [r["rate"] for r in ladder]
+        top = max([top, *rates])
+        left.plot(
+            rates, [r["accepted_per_second"] for r in ladder], "o-", color=colors[mode], label=mode
+        )
+        right.plot(
+            rates,
+            [(r["freshness"].get("p99") or 0.0) for r in ladder],
+            "o-",
+            color=colors[mode],
+            label=f"{mode} p99",
+        )
+        failed = [r for r in ladder if not r["passed"]]
+        right.plot(
+            [r["rate"] for r in failed],
+            [(r["freshness"].get("p99") or 0.0) for r in failed],
+            "x",
+            color="red",
+            markersize=10,
+        )
+    left.plot([0, top], [0, top], ":", color="grey", label="accepted = offered")
+    left.set_xlabel("offered orders/s")
+    left.set_ylabel("accepted orders/s")
+    left.legend(fontsize=8)
+    right.axhline(2.0, color="red", linestyle="--", linewidth=1, label="2 s bound (ours)")
+    right.set_yscale("log")
+    right.set_xlabel("offered orders/s (x: did not keep up)")
+    right.set_ylabel("freshness p99 (s)")
+    right.legend(fontsize=8)
+    fig.suptitle("Throughput ladder")
+    paths.append(_save(fig, out_dir / f"{stem}-throughput.png"))
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2))
+    api = results["api"]
+    names = ["post_at_rate", "get_at_rate", "post_saturation", "get_saturation"]
+    labels = [
+        f"POST\n{api['rate']}/s",
+        f"GET\n{api['rate']}/s",
+        "POST\nsaturated",
+        "GET\nsaturated",
+    ]
+    for offset, q in ((-0.2, "p50"), (0.2, "p99")):
+        left.bar(
+            [i + offset for i in range(4)], [(api[n][q] or 0) * 1000 for n in names], 0.4, label=q
+        )
+    left.axhline(20, color="red", linestyle="--", linewidth=1, label="POST p99 target")
+    left.set_xticks(range(4), labels)
+    left.set_ylabel("ms")
+    left.set_title("Orders API")
+    left.legend(fontsize=8)
+    endpoints = list(results["analytics"])
+    for offset, q in ((-0.2, "p50"), (0.2, "p99")):
+        right.bar(
+            [i + offset for i in range(len(endpoints))],
+            [(results["analytics"][e][q] or 0) * 1000 for e in endpoints],
+            0.4,
+            label=q,
+        )
+    right.axhline(25, color="red", linestyle="--", linewidth=1, label="p99 target")
+    right.set_xticks(range(len(endpoints)), endpoints, fontsize=8)
+    right.set_title(f"Analytics at {results['bulk_load']['orders']:,} orders")
+    right.legend(fontsize=8)
+    paths.append(_save(fig, out_dir / f"{stem}-latency.png"))
+    return paths
+
+
+def _save(fig: Any, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def write(results: dict[str, Any], out_dir: Path, stem: str, *, latest: bool) -> Path:
+    """Writes <stem>.json, <stem>.md and the charts; with `latest`, copies the Markdown and
+    charts to latest.md / latest-*.png (the Markdown then pointing at those copies)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    derive(results)
+    json_path = out_dir / f"{stem}.json"
+    json_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    (out_dir / f"{stem}.md").write_text(markdown(results, stem))
+    chart_paths = charts(results, out_dir, stem)
+    if latest:
+        (out_dir / "latest.md").write_text(markdown(results, "latest"))
+        for path in chart_paths:
+            shutil.copyfile(path, out_dir / path.name.replace(stem, "latest", 1))
+        for suffix in ("-profile.txt", "-profile.raw.txt"):
+            source = out_dir / f"{stem}{suffix}"
+            if source.exists():
+                shutil.copyfile(source, out_dir / f"latest{suffix}")
+    return json_path
