@@ -6,10 +6,11 @@ counted twice."""
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -23,20 +24,31 @@ CLICKHOUSE_HTTP_PORT_OFFSET = 80  # beside the app's port, inside the profile's 
 
 
 @pytest.fixture
-def clickhouse_url(settings: Settings) -> Iterator[str]:
+async def clickhouse_url(settings: Settings) -> AsyncIterator[str]:
+    """The shared ClickHouse, loaded from MySQL with `rebuild-analytics` (as when moving from
+    the embedded engine to a server): the drills before this one filled MySQL already."""
     port = settings.port + CLICKHOUSE_HTTP_PORT_OFFSET
+    url = f"http://127.0.0.1:{port}"
+    endpoint = PROJECT_ROOT / "devstack" / "clickhouse_http.py"
     with (STACK_DIR / "clickhouse-http.log").open("ab") as log:
         server = subprocess.Popen(
-            [
-                sys.executable,
-                str(PROJECT_ROOT / "devstack" / "clickhouse_http.py"),
-                str(STACK_DIR / "clickhouse-http"),
-                str(port),
-            ],
+            [sys.executable, str(endpoint), str(STACK_DIR / "clickhouse-http"), str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    yield f"http://127.0.0.1:{port}"
+
+    async def answering() -> bool:
+        try:
+            async with aiohttp.ClientSession() as session, session.get(f"{url}/ping") as reply:
+                return reply.status == 200
+        except aiohttp.ClientError:
+            return False
+
+    await poll(answering, timeout=60, interval=0.25)
+    cli = str(PROJECT_ROOT / ".venv" / "bin" / "ecommerce-stream")
+    env = {**os.environ, "CLICKHOUSE_HOST": url}
+    await asyncio.to_thread(subprocess.run, [cli, "rebuild-analytics"], env=env, check=True)
+    yield url
     server.terminate()
     server.wait(timeout=30)
 
