@@ -32,7 +32,11 @@ MAX_LAST_ANSWER_SECONDS = 1.0
 MAX_BACKLOG_GROWTH_SHARE = 0.05
 MAX_BACKLOG_SECONDS = 0.5
 MIN_BACKLOG_SAMPLES = 8
-QUIET_TIMEOUT_SECONDS = 60.0
+# The original design drains a missed rung at its row-by-row insert rate: give it time.
+QUIET_TIMEOUT_SECONDS = 120.0
+# Before a rung, the stats total must have stood still this long: long enough to see the next
+# insert of a pipeline still catching up (the original design inserts row by row).
+STEADY_SECONDS = {"ours": 0.5, "original": 1.0}
 
 
 @dataclass
@@ -146,7 +150,9 @@ class Ladder:
         self._rng = random.Random(f"ladder-{mode}")
 
     async def run(self) -> list[Rung]:
-        """Every freshness rate, and the ladder above them while each rung keeps up."""
+        """Every freshness rate, and the ladder above them while each rung keeps up. Stops
+        early only if the pipeline cannot drain what a failed rung left (rungs would then
+        count each other's orders)."""
         rungs: list[Rung] = []
         failed = False
         for rate in self._plan.ladder_rates:
@@ -154,6 +160,8 @@ class Ladder:
                 if rate > max(FRESHNESS_RATES):
                     break
                 continue
+            if not await wait_quiet(self._base_url):
+                break
             rung = await self.rung(rate)
             rungs.append(rung)
             failed = failed or not rung.passed
@@ -169,12 +177,11 @@ class Ladder:
     async def rung(self, rate: int) -> Rung:
         rung = Rung(mode=self.mode, rate=rate, seconds=self._seconds(rate))
         count = max(1, min(self._plan.max_orders_per_rung, round(rate * rung.seconds)))
-        await self.wait_quiet()
         async with (
             new_session(self._base_url) as http,
             StatsPoller(self._base_url, self._plan.stats_poll_seconds) as poller,
         ):
-            base = await poller.steady()
+            base = await poller.steady(STEADY_SECONDS[self.mode])
             metrics_before = await scrape_histogram(http, VISIBLE_METRIC)
             backlog: list[tuple[float, float]] = []
             sampler = asyncio.ensure_future(self._sample_backlog(backlog))
@@ -270,14 +277,17 @@ class Ladder:
             )
         return reasons
 
-    async def wait_quiet(self) -> None:
-        """No outbox row, no consumer lag: nothing from an earlier rung can still arrive."""
-        deadline = time.perf_counter() + QUIET_TIMEOUT_SECONDS
-        async with aiohttp.ClientSession(self._base_url) as http:
-            while time.perf_counter() < deadline:
-                async with http.get("/api/health") as response:
-                    pipeline = (await response.json())["pipeline"]
-                if pipeline["outboxBacklog"] == 0 and pipeline["consumerLag"] == 0:
-                    return
-                await asyncio.sleep(0.2)
-        raise TimeoutError(f"the {self.mode} pipeline did not drain in {QUIET_TIMEOUT_SECONDS}s")
+
+async def wait_quiet(base_url: str, timeout: float = QUIET_TIMEOUT_SECONDS) -> bool:
+    """No outbox row, no consumer lag: nothing sent earlier can still arrive. False if that
+    did not happen within `timeout`. (A worker that just started may not know its positions
+    yet: the rungs also wait for steady stats.)"""
+    deadline = time.perf_counter() + timeout
+    async with aiohttp.ClientSession(base_url) as http:
+        while time.perf_counter() < deadline:
+            async with http.get("/api/health") as response:
+                pipeline = (await response.json())["pipeline"]
+            if pipeline["outboxBacklog"] == 0 and pipeline["consumerLag"] == 0:
+                return True
+            await asyncio.sleep(0.2)
+    return False

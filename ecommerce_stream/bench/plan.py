@@ -43,7 +43,7 @@ FULL = Plan(
     name="full",
     freshness_seconds=20.0,
     ladder_seconds=8.0,
-    original_seconds=20.0,
+    original_seconds=15.0,
     max_orders_per_rung=20_000,
 )
 QUICK = Plan(
@@ -69,7 +69,7 @@ TINY = Plan(
     ladder_seconds=1.0,
     original_seconds=1.0,
     max_orders_per_rung=20,
-    ladder_rates=(10, 50, 200, 300),
+    ladder_rates=(10, 50, 200),
     drain_timeout_seconds={"ours": 5.0, "original": 8.0},
     stats_poll_seconds=0.02,
     api_seconds=0.5,

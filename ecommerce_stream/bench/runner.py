@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ecommerce_stream.bench import analytics_queries, api, bulk, profile, raw, report
-from ecommerce_stream.bench.freshness import Ladder, Rung
+from ecommerce_stream.bench.freshness import Ladder, Rung, wait_quiet
 from ecommerce_stream.bench.load import new_session, open_loop, post_order
 from ecommerce_stream.bench.plan import FRESHNESS_BOUND_SECONDS, Plan
 from ecommerce_stream.bench.process import Worker
@@ -203,6 +203,8 @@ class Benchmark:
                 "profile load",
             )
             await recording
+        # Whatever is still on its way must arrive here, not in the next worker's first rung.
+        await wait_quiet(self._base_url)
         summary = profile.summarize(raw_path)
         (self._out_dir / f"{self._stem}-profile.txt").write_text(profile.as_text(summary))
         return {"rate": rate, "seconds": seconds, "summary": summary}
