@@ -13,7 +13,7 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 from ecommerce_stream.settings import get_settings
 from ecommerce_stream.stores.clickhouse import make_clickhouse
 from ecommerce_stream.stores.mysql import MySQL
-from ecommerce_stream.web.errors import json_errors
+from ecommerce_stream.web.errors import json_errors, server_log
 from ecommerce_stream.web.http import IDLE_CONNECTION_TIMEOUT_SECONDS, MAX_REQUEST_BODY_BYTES
 
 settings = get_settings()
@@ -39,9 +39,13 @@ app = faust.App(
     web_application_options={
         "client_max_size": MAX_REQUEST_BODY_BYTES,
         "middlewares": [json_errors],
-        # aiohttp's default (an hour) would let a client hold a connection that long by sending
-        # its headers byte by byte, or nothing at all.
-        "handler_args": {"keepalive_timeout": IDLE_CONNECTION_TIMEOUT_SECONDS},
+        "handler_args": {
+            # aiohttp's default (an hour) would let a client hold a connection that long by
+            # sending its headers byte by byte, or nothing at all.
+            "keepalive_timeout": IDLE_CONNECTION_TIMEOUT_SECONDS,
+            # Logs a request it cannot parse without quoting its bytes (a token among them).
+            "logger": server_log,
+        },
     },
 )
 

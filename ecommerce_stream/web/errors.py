@@ -8,11 +8,32 @@ from typing import Any
 import pydantic
 import pymysql
 from aiohttp import hdrs, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ecommerce_stream import errors
 from ecommerce_stream.wire import ApiModel
 
 log = logging.getLogger(__name__)
+
+
+class _WithoutRequestBytes(logging.Filter):
+    """aiohttp logs a request it cannot parse (a line too long, a bad header) with a traceback
+    quoting the offending line, which may be an Authorization header and its token. Such a
+    request is the client's mistake: one line naming the error, without the bytes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            remote = record.args[0] if isinstance(record.args, tuple) and record.args else None
+            record.msg = "refused a malformed HTTP request from %s: %s %s"
+            record.args = (remote, error.code, type(error).__name__)
+            record.exc_info = record.exc_text = None
+        return True
+
+
+# The web server's connection-level log (aiohttp's handler_args["logger"], app.py).
+server_log = logging.getLogger("ecommerce_stream.web.server")
+server_log.addFilter(_WithoutRequestBytes())
 
 STATUS_OF: dict[type[errors.DomainError], int] = {
     errors.BadRequest: 400,
