@@ -57,27 +57,36 @@ class AnalyticsStore:
         self._tz = analytics_tz
         self._schema_ready = False
         self._marked_running = False
-        self._schema_lock = asyncio.Lock()
+        self._preparing: asyncio.Future[None] | None = None
         # One batch at a time: the applied-state read and the insert must not interleave.
         self._apply_lock = asyncio.Lock()
 
     async def ensure_schema(self) -> None:
         """Once per process: apply `clickhouse/`, then rebuild the aggregates if the bucketing
-        time zone changed or the previous run died with the embedded engine open."""
+        time zone changed or the previous run died with the embedded engine open. Callers
+        share one preparation, shielded: a caller that gives up (a health probe's timeout)
+        must not cancel a repair half-way."""
         if self._schema_ready:
             return
-        async with self._schema_lock:
-            if self._schema_ready:
-                return
-            await self._clickhouse.apply_ddl({"tz": self._tz})
-            if await self._built_tz() not in (None, self._tz):
-                await self._recreate_views()
-                await self._rebuild_views("ANALYTICS_TZ changed")
-            elif await self._rebuild_pending() or self._previous_run_died():
-                await self._rebuild_views("the previous run did not stop cleanly")
-            await self._record("analytics_tz", self._tz)
-            self._mark_running()
-            self._schema_ready = True
+        failed = (
+            self._preparing is not None
+            and self._preparing.done()
+            and (self._preparing.cancelled() or self._preparing.exception() is not None)
+        )
+        if self._preparing is None or failed:
+            self._preparing = asyncio.ensure_future(self._prepare_schema())
+        await asyncio.shield(self._preparing)
+
+    async def _prepare_schema(self) -> None:
+        await self._clickhouse.apply_ddl({"tz": self._tz})
+        if await self._built_tz() not in (None, self._tz):
+            await self._recreate_views()
+            await self._rebuild_views("ANALYTICS_TZ changed")
+        elif await self._rebuild_pending() or self._previous_run_died():
+            await self._rebuild_views("the previous run did not stop cleanly")
+        await self._record("analytics_tz", self._tz)
+        self._mark_running()
+        self._schema_ready = True
 
     async def apply(self, rows: Sequence[OrderAnalyticsRow]) -> int:
         """Append the batch's new versions to the ledger in one insert (one atomic part);

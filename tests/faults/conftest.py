@@ -197,7 +197,13 @@ async def agree(
             f" | {live['n']} | {counted} | {len(differences)} |"
             f" {_seconds(taking_orders_after, fault_ended)} | {exact_after:.1f} s |\n"
         )
-    assert differences == [], differences[:3]
+    if differences:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{base_url}/api/health") as response,
+        ):
+            health = await response.text()
+        raise AssertionError(f"{len(differences)} differences, e.g. {differences[:2]}; {health}")
 
 
 def _seconds(moment: float | None, since: float) -> str:
