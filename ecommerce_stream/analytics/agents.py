@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 analytics_store = AnalyticsStore(clickhouse, settings.analytics_tz)
 
 # Order id → the highest version already turned into an analytics row. Changelog-backed, so a
-# restarted worker still drops replays and stale duplicates before they cost a MySQL read.
+# restarted worker still drops stale versions before they cost a MySQL read.
 applied_versions = app.Table(
     "order-versions", key_type=str, value_type=int, default=int, help="Last version per order."
 )
@@ -85,7 +85,7 @@ async def _analytics_row(event: OrderEvent) -> OrderAnalyticsRow | None:
 
 @app.agent(order_events_topic)
 async def transform_order_events(stream: StreamT[bytes]) -> None:
-    """Each new order version becomes one flat row; stale or repeated versions are dropped."""
+    """Each order version becomes one flat row; versions older than the last sent are dropped."""
     async for message in stream.events():
         try:
             event = decode_event(message.value)
@@ -98,12 +98,15 @@ async def transform_order_events(stream: StreamT[bytes]) -> None:
                 headers={"reason": str(error).encode()[:1000]},
             )
             continue
-        if event.version <= applied_versions[event.orderId]:
+        # Strictly older only: the table's changelog and the output row are not written
+        # atomically, so after a crash the newest version is sent again (the sink drops it
+        # if it had arrived) rather than risk dropping a row that never left.
+        if event.version < applied_versions[event.orderId]:
             continue
         row = await retry_until_done(
             f"reading order {event.orderId}", partial(_analytics_row, event)
         )
-        if row is None or row.version <= applied_versions[event.orderId]:
+        if row is None or row.version < applied_versions[event.orderId]:
             continue
         await orders_analytics_topic.send(key=row.order_id, value=row)
         applied_versions[event.orderId] = row.version
