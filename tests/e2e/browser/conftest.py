@@ -1,45 +1,21 @@
-"""Browser fixtures: Debian's chromium driven by Playwright, one browser per session, a fresh
-context per test that may reach nothing but the app, and screenshots in test-artifacts/."""
+"""Page-test fixtures: on the session's chromium (`browser`, tests/conftest.py), a fresh context
+per test that may reach nothing but the app, and screenshots in test-artifacts/."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Route, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Route, expect
 
 from ecommerce_stream.settings import PROJECT_ROOT
 
-# Playwright's own browser download cannot run here: devstack/install-system.sh installs this.
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 # Orders travel through Kafka and ClickHouse before a page shows them, on a machine other test
 # stacks may share: wait generously (but boundedly) for what the pages show.
 expect.set_options(timeout=20_000)
-
-
-@pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make install` installs Debian's chromium")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        await launched.close()
 
 
 @pytest.fixture
