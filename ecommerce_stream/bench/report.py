@@ -362,6 +362,8 @@ def _raw_section(results: dict[str, Any]) -> list[str]:
         f" | {chdb['ledger_sink_batch_rows_per_second']:,.0f} rows/s | |",
         f"| chDB: ledger, one row an insert (the original design's sink)"
         f" | {chdb['ledger_one_row_per_insert_rows_per_second']:,.1f} rows/s | |",
+        f"| chDB: plain MergeTree, one row an insert"
+        f" | {chdb['plain_one_row_per_insert_rows_per_second']:,.1f} rows/s | |",
         "",
         f"Slowest raw stage: **{raw['slowest']}** ({raw['slowest_per_second']:,.0f}/s).",
     ]

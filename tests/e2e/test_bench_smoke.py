@@ -67,6 +67,7 @@ REQUIRED_NUMBERS = [
     "raw.chdb.ledger_rows_per_second",
     "raw.chdb.ledger_sink_batch_rows_per_second",
     "raw.chdb.ledger_one_row_per_insert_rows_per_second",
+    "raw.chdb.plain_one_row_per_insert_rows_per_second",
     "raw.slowest_per_second",
     "bulk_load.orders",
     "bulk_load.orders_per_second",
