@@ -190,9 +190,10 @@ def markdown(results: dict[str, Any], stem: str) -> str:
     out = [
         f"# Benchmark results — {results['timestamp']} ({plan['name']} run)",
         "",
-        f"Machine: {m['nproc']} cores, {m['memory_gib']:.0f} GiB; load average"
-        f" {m['load_start'][0]:.2f} at the start, {m['load_end'][0]:.2f} at the end"
-        f" (1-minute); the run took {results['wall_seconds'] / 60:.1f} min."
+        f"Machine: {m['nproc']} cores, {m['memory_gib']:.0f} GiB, shared with other test stacks;"
+        f" 1-minute load average {m['load_start'][0]:.2f} at the start,"
+        f" {m['load_end'][0]:.2f} at the end, {m['load_1min_mean'] or 0:.2f} on average (sampled"
+        f" every 10 s); the run took {results['wall_seconds'] / 60:.1f} min."
         f" Versions: {', '.join(f'{k} {v}' for k, v in results['versions'].items())}.",
     ]
     if plan["name"] != "full":

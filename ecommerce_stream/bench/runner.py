@@ -60,7 +60,17 @@ METHOD = [
 ]
 
 
-def _machine(load_start: tuple[float, float, float]) -> dict[str, Any]:
+LOAD_SAMPLE_SECONDS = 10.0
+
+
+async def _sample_load(into: list[float]) -> None:
+    """The 1-minute load average every 10 s: how busy the shared machine was meanwhile."""
+    while True:
+        into.append(os.getloadavg()[0])
+        await asyncio.sleep(LOAD_SAMPLE_SECONDS)
+
+
+def _machine(load_start: tuple[float, float, float], loads: list[float]) -> dict[str, Any]:
     with open("/proc/meminfo") as meminfo:
         total_kib = int(meminfo.readline().split()[1])
     return {
@@ -69,6 +79,8 @@ def _machine(load_start: tuple[float, float, float]) -> dict[str, Any]:
         "platform": platform.platform(),
         "load_start": load_start,
         "load_end": os.getloadavg(),
+        "load_1min_samples": loads,
+        "load_1min_mean": sum(loads) / len(loads) if loads else None,
     }
 
 
@@ -110,15 +122,18 @@ class Benchmark:
         shutil.rmtree(self._run_dir, ignore_errors=True)
         self._run_dir.mkdir(parents=True)
         mysql = MySQL(self._settings)
+        loads: list[float] = []
+        sampler = asyncio.ensure_future(_sample_load(loads))
         try:
             results = await self._measure(mysql)
             mariadb_version = (await mysql.fetch_one("SELECT VERSION() AS v") or {})["v"]
         finally:
+            sampler.cancel()
             await mysql.close()
         results.update(
             timestamp=self._stem,
             plan=self._plan.__dict__,
-            machine=_machine(load_start),
+            machine=_machine(load_start, loads),
             versions=_versions(mariadb_version, results["raw"]["chdb"].get("engine", "?")),
             method=[line.format(poll_ms=self._plan.stats_poll_seconds * 1000) for line in METHOD],
             wall_seconds=time.perf_counter() - started,
