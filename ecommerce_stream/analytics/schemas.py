@@ -8,7 +8,7 @@ from typing import Annotated, Self
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from ecommerce_stream.wire import ApiModel, MoneySum, UtcTimestamp
+from ecommerce_stream.wire import ApiModel, MoneySum, Params, UtcTimestamp
 
 
 def _iso_day(value: object) -> object:
@@ -24,7 +24,7 @@ MAX_RANGE_DAYS = 731  # two years: a year-over-year view, and a bound on the wor
 MAX_HOURS = 31 * 24
 
 
-class DateRangeQuery(ApiModel):
+class DateRangeQuery(Params):
     """`startDate`..`endDate`, both inclusive days (YYYY-MM-DD) in ANALYTICS_TZ."""
 
     start_date: IsoDay | None = None
@@ -50,10 +50,6 @@ class DateRangeQuery(ApiModel):
 
 class HourlyQuery(DateRangeQuery):
     limit: int | None = Field(None, ge=1, le=MAX_HOURS, description="Most hour buckets to return.")
-
-
-class UserPath(ApiModel):
-    user_id: int = Field(gt=0, le=2**63 - 1)
 
 
 class Stats(ApiModel):

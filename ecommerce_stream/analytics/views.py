@@ -23,9 +23,9 @@ from ecommerce_stream.analytics.schemas import (
     Stats,
     StatusBreakdown,
     UserAnalytics,
-    UserPath,
 )
 from ecommerce_stream.app import app, clickhouse, settings
+from ecommerce_stream.catalog.schemas import UserPath
 from ecommerce_stream.errors import BadRequest, NotFound
 from ecommerce_stream.web.http import json_model, read_path, read_query
 from ecommerce_stream.web.openapi import endpoint
@@ -98,13 +98,10 @@ class HourlySalesView(View):
 class StatusBreakdownView(View):
     @endpoint(query=DateRangeQuery, responses={200: list[StatusBreakdown]})
     async def get(self, request: Request) -> Response:
-        """Live orders and their amounts per status (default: all time)."""
+        """Live orders and their amounts per status; a missing date leaves that side open
+        (no dates: all time)."""
         query = read_query(request, DateRangeQuery)
-        first, last = (
-            ALL_TIME
-            if query.start_date is None and query.end_date is None
-            else _day_range(query, DEFAULT_DAYS)
-        )
+        first, last = query.start_date or ALL_TIME[0], query.end_date or ALL_TIME[1]
         return json_model(
             await _timed("order-status", analytics_store.order_status(first, last)),
             adapter=_statuses,
