@@ -52,6 +52,7 @@ class Rung:
     freshness: dict[str, float | None] = field(default_factory=dict)
     not_visible: int = 0
     lag_growth_seconds: float | None = None
+    poll_seconds: float = 0.0
     backlog_max: int = 0
     backlog_growth_per_second: float = 0.0
     backlog_samples: int = 0
@@ -174,12 +175,22 @@ class Ladder:
             return self._plan.freshness_seconds
         return self._plan.ladder_seconds
 
+    def _poll_seconds(self, rate: int) -> float:
+        if rate in FRESHNESS_RATES:
+            return self._plan.stats_poll_seconds
+        return self._plan.ladder_poll_seconds
+
     async def rung(self, rate: int) -> Rung:
-        rung = Rung(mode=self.mode, rate=rate, seconds=self._seconds(rate))
+        rung = Rung(
+            mode=self.mode,
+            rate=rate,
+            seconds=self._seconds(rate),
+            poll_seconds=self._poll_seconds(rate),
+        )
         count = max(1, min(self._plan.max_orders_per_rung, round(rate * rung.seconds)))
         async with (
             new_session(self._base_url) as http,
-            StatsPoller(self._base_url, self._plan.stats_poll_seconds) as poller,
+            StatsPoller(self._base_url, self._poll_seconds(rate)) as poller,
         ):
             base = await poller.steady(STEADY_SECONDS[self.mode])
             metrics_before = await scrape_histogram(http, VISIBLE_METRIC)
