@@ -52,6 +52,10 @@ async def rebuild_analytics(self: object) -> None:
             orders = await analytics_store.rebuild_from_mysql(source, progress=bar.update)
     except DataDirInUse as error:
         sys.exit(f"rebuild-analytics: {error}")
+    except Exception as error:
+        # ClickHouse's message may quote the query, and the query holds the MySQL password.
+        message = str(error).replace(source.password, "***") if source.password else str(error)
+        sys.exit(f"rebuild-analytics failed: {message}")
     finally:
         await clickhouse.close()
         analytics_store.mark_stopped()

@@ -147,7 +147,7 @@ class AppliedVersionView(View):
     async def get(self, request: Request, order_id: str) -> Response:
         """The newest version of the order the transformer has turned into an analytics row
         (asked of the worker that owns the order's partition)."""
-        version = applied_versions.get(order_id)
-        if version is None:
+        # Membership, not .get(): the table's default would answer 0 for any order id.
+        if order_id not in applied_versions:
             raise NotFound(f"no version applied yet for order {order_id}")
-        return json_model(AppliedVersion(order_id=order_id, version=version))
+        return json_model(AppliedVersion(order_id=order_id, version=applied_versions[order_id]))

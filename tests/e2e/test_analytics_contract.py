@@ -157,3 +157,17 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic(
             return bool((await response.json())["totalOrders"] == before + 1)
 
     await poll(counted, timeout=15)
+
+
+async def test_the_version_table_route(http: aiohttp.ClientSession) -> None:
+    body = {"userId": 2, "shippingAddress": "Suwon", "items": [{"productId": 104, "quantity": 1}]}
+    async with http.post("/api/orders", json=body) as response:
+        order_id = (await response.json())["id"]
+
+    async def applied() -> dict[str, object] | None:
+        async with http.get(f"/api/analytics/versions/{order_id}") as response:
+            return await response.json() if response.status == 200 else None
+
+    assert await poll(applied) == {"orderId": order_id, "version": 1}
+    async with http.get(f"/api/analytics/versions/{uuid.uuid4()}") as response:
+        assert response.status == 404
