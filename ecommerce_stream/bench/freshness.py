@@ -150,23 +150,23 @@ class Ladder:
         self._drain_timeout = plan.drain_timeout_seconds[mode]
         self._rng = random.Random(f"ladder-{mode}")
 
-    async def run(self) -> list[Rung]:
-        """Every freshness rate, and the ladder above them while each rung keeps up. Stops
-        early only if the pipeline cannot drain what a failed rung left (rungs would then
-        count each other's orders)."""
-        rungs: list[Rung] = []
-        failed = False
+    async def run(self) -> tuple[list[Rung], list[Rung]]:
+        """The freshness rungs (fine poll), then the throughput ladder (coarse poll) up to the
+        first rung that does not keep up. Stops early only if the pipeline cannot drain what
+        a rung left (rungs would then count each other's orders)."""
+        freshness: list[Rung] = []
+        for rate in FRESHNESS_RATES:
+            if not await wait_quiet(self._base_url):
+                return freshness, []
+            freshness.append(await self.rung(rate, self._plan.stats_poll_seconds))
+        ladder: list[Rung] = []
         for rate in self._plan.ladder_rates:
-            if failed and rate not in FRESHNESS_RATES:
-                if rate > max(FRESHNESS_RATES):
-                    break
-                continue
             if not await wait_quiet(self._base_url):
                 break
-            rung = await self.rung(rate)
-            rungs.append(rung)
-            failed = failed or not rung.passed
-        return rungs
+            ladder.append(await self.rung(rate, self._plan.ladder_poll_seconds))
+            if not ladder[-1].passed:
+                break
+        return freshness, ladder
 
     def _seconds(self, rate: int) -> float:
         if self.mode == "original":
@@ -175,22 +175,17 @@ class Ladder:
             return self._plan.freshness_seconds
         return self._plan.ladder_seconds
 
-    def _poll_seconds(self, rate: int) -> float:
-        if rate in FRESHNESS_RATES:
-            return self._plan.stats_poll_seconds
-        return self._plan.ladder_poll_seconds
-
-    async def rung(self, rate: int) -> Rung:
+    async def rung(self, rate: int, poll_seconds: float) -> Rung:
         rung = Rung(
             mode=self.mode,
             rate=rate,
             seconds=self._seconds(rate),
-            poll_seconds=self._poll_seconds(rate),
+            poll_seconds=poll_seconds,
         )
         count = max(1, min(self._plan.max_orders_per_rung, round(rate * rung.seconds)))
         async with (
             new_session(self._base_url) as http,
-            StatsPoller(self._base_url, self._poll_seconds(rate)) as poller,
+            StatsPoller(self._base_url, poll_seconds) as poller,
         ):
             base = await poller.steady(STEADY_SECONDS[self.mode])
             metrics_before = await scrape_histogram(http, VISIBLE_METRIC)

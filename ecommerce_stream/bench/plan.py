@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# The rates the issue asks freshness for (orders/s); the ladder goes on above them.
+# The rates the issue asks freshness for (orders/s), polled finely; then the throughput ladder,
+# polled coarsely, climbs until a rung does not keep up.
 FRESHNESS_RATES = (10, 50, 200)
 LADDER_RATES = (10, 50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500)
 # Freshness p99 a rung must stay under to count as sustained: the issue's 2 s for our design;
@@ -27,9 +28,9 @@ class Plan:
         default_factory=lambda: {"ours": 10.0, "original": 30.0}
     )
     stats_poll_seconds: float = 0.01
-    # Rungs above the freshness rates are judged on p99 ≤ 2 s: a coarser poll does, and it
-    # leaves the worker's one ClickHouse lane (stats queries queue with the sink's inserts)
-    # to the pipeline instead of taking most of it.
+    # Throughput rungs are judged on p99 ≤ 2 s: a coarser poll does, and it leaves the
+    # worker's one ClickHouse lane (stats queries queue with the sink's inserts) to the
+    # pipeline instead of taking most of it.
     ladder_poll_seconds: float = 0.1
     api_rate: int = 50
     api_seconds: float = 20.0
@@ -73,7 +74,7 @@ TINY = Plan(
     ladder_seconds=1.0,
     original_seconds=1.0,
     max_orders_per_rung=20,
-    ladder_rates=(10, 50, 200),
+    ladder_rates=(50,),
     drain_timeout_seconds={"ours": 5.0, "original": 8.0},
     stats_poll_seconds=0.02,
     api_seconds=0.5,

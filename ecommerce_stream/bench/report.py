@@ -49,7 +49,7 @@ class Target:
 
 
 def _rung(results: dict[str, Any], mode: str, rate: int) -> dict[str, Any] | None:
-    for rung in results[mode]["ladder"]:
+    for rung in results[mode]["freshness"]:
         if rung["rate"] == rate:
             return dict(rung)
     return None

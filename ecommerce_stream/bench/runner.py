@@ -30,8 +30,7 @@ METHOD = [
     " ones, bounded by a count and a time; the load generator runs on the same 2 cores as the"
     " worker, MariaDB and Kafka.",
     "Freshness: /api/analytics/stats is polled back to back (every {poll_ms:g} ms at most, one"
-    " connection; every {ladder_poll_ms:g} ms on the throughput rungs above 10, 50 and 200"
-    " orders/s, whose verdict needs no finer clock); the k-th accepted order (by the time its"
+    " connection); the k-th accepted order (by the time its"
     " POST answer arrived) is taken as"
     " visible at the first poll, by the time that poll's answer arrived, whose totalOrders is at"
     " least base + k. A figure therefore includes up to one poll interval and one stats call."
@@ -40,15 +39,17 @@ METHOD = [
     " pessimistic, most of all at 200 orders/s. The server's own histogram"
     " ecommerce_change_visible_seconds (MySQL commit → ClickHouse insert, from /metrics) is"
     " reported beside it.",
-    "Sustained throughput: the highest rung of the ladder whose orders were all accepted (the"
-    " last answer within 1 s of the last request: no queue building up in the app), all became"
+    "Sustained throughput: a ladder of its own, stats polled every {ladder_poll_ms:g} ms (the"
+    " verdict needs no finer clock, and the poll then leaves the ClickHouse lane to the"
+    " pipeline), climbing from 10 orders/s until a rung does not keep up; the highest rung"
+    " whose orders were all accepted (the last answer within 1 s of the last request: no queue"
+    " building up in the app), all became"
     " visible, freshness p99 stayed under the bound"
     " (ours: 2 s; the original design, which polls every 5 s and promised 5–10 s: 10 s), the"
     " freshness of the last fifth of the orders was not worse than that of the first fifth by"
     " more than a quarter of the bound (original: one poll, 5 s), and (ours) the outbox backlog"
     " did not grow (least-squares slope over 4 samples a second above 5 % of the offered rate,"
-    " with more than half a second's orders waiting). Rungs above the freshness"
-    " rates run only while every rung so far kept up.",
+    " with more than half a second's orders waiting).",
     "The original design is ORIGINAL_DESIGN_MODE=true (5 s poll, batches of 100, no wake-up, one"
     " ClickHouse insert per row) on the same MySQL and Kafka, its ClickHouse rebuilt from the"
     " same MySQL data as ours.",
@@ -205,12 +206,13 @@ class Benchmark:
         return results
 
     async def _ladder(self, mode: str, mysql: MySQL, worker: Worker) -> dict[str, Any]:
-        rungs = await Ladder(mode, self._plan, self._base_url, mysql).run()
+        freshness, ladder = await Ladder(mode, self._plan, self._base_url, mysql).run()
         return {
             "worker_start_seconds": worker.start_seconds,
             "freshness_bound_seconds": FRESHNESS_BOUND_SECONDS[mode],
-            "sustained_orders_per_second": _sustained(rungs),
-            "ladder": [rung.as_json() for rung in rungs],
+            "sustained_orders_per_second": _sustained(ladder),
+            "freshness": [rung.as_json() for rung in freshness],
+            "ladder": [rung.as_json() for rung in ladder],
         }
 
     async def _profile(self, worker: Worker, rate: int) -> dict[str, Any]:
