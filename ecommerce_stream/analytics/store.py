@@ -45,6 +45,7 @@ LEDGER_COLUMNS = (
     "order_id, version, sign, user_id, user_name, status, total_amount, item_count, product_ids,"
     " created_at, updated_at, event_type, is_deleted, deleted_at, payment_method, payment_status"
 )
+MARKS_MAX_AGE_SECONDS = 10.0
 # Present while an embedded engine is open: found at start-up, it means the last run died,
 # possibly between the ledger insert and its materialized views.
 RUNNING_MARKER = "ecommerce-stream.running"
@@ -58,6 +59,8 @@ class AnalyticsStore:
         self._schema_ready = False
         self._marked_running = False
         self._preparing: asyncio.Future[None] | None = None
+        self._marks: tuple[datetime | None, datetime | None] | None = None
+        self._marks_read_at = 0.0
         # One batch at a time: the applied-state read and the insert must not interleave.
         self._apply_lock = asyncio.Lock()
 
@@ -101,20 +104,43 @@ class AnalyticsStore:
         metrics.sink_batch_seconds.observe(time.perf_counter() - started)
         applied = {(c["order_id"], c["version"]) for c in changes if c["sign"] >= 0}
         metrics.sink_skipped_rows.inc(len(rows) - len(applied))
-        for row in rows:
-            if (row.order_id, row.version) in applied:
-                delay = (visible_at - row.updated_at).total_seconds()
-                metrics.change_visible_seconds.observe(max(0.0, delay))
+        fresh = [row for row in rows if (row.order_id, row.version) in applied]
+        for row in fresh:
+            delay = (visible_at - row.updated_at).total_seconds()
+            metrics.change_visible_seconds.observe(max(0.0, delay))
+        self._note_applied(visible_at, fresh)
         return len(changes)
 
     async def newest_visible_change(self) -> datetime | None:
         """When the newest order change that ClickHouse shows was made."""
-        await self.ensure_schema()
-        [row] = await self._clickhouse.query(
-            "SELECT count() AS rows, toUnixTimestamp64Micro(max(updated_at)) AS newest"
-            f" FROM {self._db}.{LEDGER}"
-        )
-        return _from_micros(row["newest"]) if int(row["rows"]) else None
+        return (await self._ledger_marks())[1]
+
+    async def _ledger_marks(self) -> tuple[datetime | None, datetime | None]:
+        """(newest applied_at, newest updated_at) of the ledger. Kept up to date by this
+        process's own inserts and read from ClickHouse only now and then (other workers may
+        share it): a full scan every second would hold the one ClickHouse lane the sink needs."""
+        if self._marks is None or time.monotonic() - self._marks_read_at > MARKS_MAX_AGE_SECONDS:
+            await self.ensure_schema()
+            [row] = await self._clickhouse.query(
+                "SELECT count() AS rows, toUnixTimestamp64Micro(max(applied_at)) AS applied,"
+                f" toUnixTimestamp64Micro(max(updated_at)) AS changed FROM {self._db}.{LEDGER}"
+            )
+            empty = int(row["rows"]) == 0
+            self._marks = (
+                None if empty else _from_micros(row["applied"]),
+                None if empty else _from_micros(row["changed"]),
+            )
+            self._marks_read_at = time.monotonic()
+        return self._marks
+
+    def _note_applied(self, visible_at: datetime, rows: Sequence[OrderAnalyticsRow]) -> None:
+        if self._marks is not None and rows:
+            newest_change = max(row.updated_at for row in rows)
+            known = self._marks[1]
+            self._marks = (
+                visible_at,
+                newest_change if known is None else max(known, newest_change),
+            )
 
     async def _applied_states(self, order_ids: set[str]) -> dict[str, LedgerRow]:
         if not order_ids:
@@ -346,12 +372,8 @@ class AnalyticsStore:
         )
 
     async def newest_row_age_seconds(self) -> float | None:
-        await self.ensure_schema()
-        [row] = await self._clickhouse.query(
-            "SELECT count() AS rows, dateDiff('millisecond', max(applied_at), now64(3)) AS age_ms"
-            f" FROM {self._db}.{LEDGER}"
-        )
-        return None if int(row["rows"]) == 0 else int(row["age_ms"]) / 1000
+        applied_at = (await self._ledger_marks())[0]
+        return None if applied_at is None else (datetime.now(UTC) - applied_at).total_seconds()
 
 
 def average(total: Decimal, count: int) -> Decimal:

@@ -36,13 +36,16 @@ DEMO_PRODUCTS: list[tuple[int, str, Decimal, str]] = [
 
 
 async def seed_demo_catalog(mysql: MySQL) -> tuple[int, int]:
-    """Insert the demo users and products that are missing; a second run changes nothing."""
+    """Insert the demo users and products that are missing; a second run changes nothing
+    (and, unlike INSERT IGNORE, says nothing)."""
     async with mysql.transaction() as cur:
         users = await cur.executemany(
-            "INSERT IGNORE INTO users (id, name, email) VALUES (%s, %s, %s)", DEMO_USERS
+            "INSERT INTO users (id, name, email) VALUES (%s, %s, %s) ON DUPLICATE KEY UPDATE id = id",
+            DEMO_USERS,
         )
         products = await cur.executemany(
-            "INSERT IGNORE INTO products (id, name, price, category) VALUES (%s, %s, %s, %s)",
+            "INSERT INTO products (id, name, price, category) VALUES (%s, %s, %s, %s)"
+            " ON DUPLICATE KEY UPDATE id = id",
             DEMO_PRODUCTS,
         )
     return int(users or 0), int(products or 0)

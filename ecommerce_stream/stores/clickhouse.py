@@ -121,7 +121,11 @@ class EmbeddedClickHouse(ClickHouse):
 
             self._data_dir.mkdir(parents=True, exist_ok=True)
             self._lock_data_dir()
-            self._session = session.Session(str(self._data_dir))
+            try:
+                self._session = session.Session(str(self._data_dir))
+            except BaseException:
+                self._close_blocking()  # let go of the lock, or a retry blames this process
+                raise
         return self._session
 
     def _lock_data_dir(self) -> None:
