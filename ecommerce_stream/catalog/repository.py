@@ -40,7 +40,8 @@ async def seed_demo_catalog(mysql: MySQL) -> tuple[int, int]:
     (and, unlike INSERT IGNORE, says nothing)."""
     async with mysql.transaction() as cur:
         users = await cur.executemany(
-            "INSERT INTO users (id, name, email) VALUES (%s, %s, %s) ON DUPLICATE KEY UPDATE id = id",
+            "INSERT INTO users (id, name, email) VALUES (%s, %s, %s)"
+            " ON DUPLICATE KEY UPDATE id = id",
             DEMO_USERS,
         )
         products = await cur.executemany(
