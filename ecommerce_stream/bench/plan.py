@@ -53,21 +53,21 @@ FULL = Plan(
 )
 QUICK = Plan(
     name="quick",
-    freshness_seconds=4.0,
-    ladder_seconds=3.0,
-    original_seconds=6.0,
+    freshness_seconds=2.0,
+    ladder_seconds=2.0,
+    original_seconds=5.5,
     max_orders_per_rung=5_000,
     # A shorter ladder: the quick run must stay under 3 minutes on this 2-core machine.
-    ladder_rates=(10, 50, 100, 200, 400),
-    drain_timeout_seconds={"ours": 5.0, "original": 12.0},
-    api_seconds=4.0,
-    saturation_seconds=3.0,
-    bulk_orders=20_000,
-    analytics_calls=100,
-    profile_seconds=4.0,
-    raw_seconds=3.0,
-    raw_kafka_messages=20_000,
-    raw_chdb_rows=100_000,
+    ladder_rates=(10, 50, 100, 200),
+    drain_timeout_seconds={"ours": 4.0, "original": 6.0},
+    api_seconds=3.0,
+    saturation_seconds=2.0,
+    bulk_orders=10_000,
+    analytics_calls=50,
+    profile_seconds=3.0,
+    raw_seconds=1.5,
+    raw_kafka_messages=10_000,
+    raw_chdb_rows=50_000,
 )
 # The smoke test's: every stage runs and every figure is written, on a handful of orders.
 TINY = Plan(
