@@ -5,7 +5,7 @@ newest states say, to the cent. The reference model is plain Python over those s
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -130,6 +130,17 @@ async def _assert_exact(store: AnalyticsStore, rows: list[OrderAnalyticsRow]) ->
         assert await store.user_analytics(user_id) == user
 
 
+async def _deliver_random_history(
+    store: AnalyticsStore, rng: random.Random, orders: int, changes: Callable[[], int]
+) -> list[OrderAnalyticsRow]:
+    """Empty the store, then apply `orders` orders' histories with at-least-once delivery."""
+    await _empty(store)
+    rows = [row for i in range(orders) for row in _history(rng, i, changes())]
+    for batch in _deliveries(rng, rows):
+        await store.apply(batch)
+    return rows
+
+
 @hypothesis_settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -138,21 +149,14 @@ async def test_aggregates_are_exact_under_any_delivery(
     store: AnalyticsStore, seed: int, orders: int, changes: int
 ) -> None:
     rng = random.Random(seed)
-    await _empty(store)
-    rows = [row for i in range(orders) for row in _history(rng, i, rng.randrange(changes + 1))]
 
-    for batch in _deliveries(rng, rows):
-        await store.apply(batch)
+    rows = await _deliver_random_history(store, rng, orders, lambda: rng.randrange(changes + 1))
 
     await _assert_exact(store, rows)
 
 
 async def test_rebuild_compacts_the_ledger_and_keeps_every_answer(store: AnalyticsStore) -> None:
-    rng = random.Random(7)
-    await _empty(store)
-    rows = [row for i in range(20) for row in _history(rng, i, 4)]
-    for batch in _deliveries(rng, rows):
-        await store.apply(batch)
+    rows = await _deliver_random_history(store, random.Random(7), 20, lambda: 4)
 
     ledger_rows = await store.rebuild()
 
@@ -161,11 +165,7 @@ async def test_rebuild_compacts_the_ledger_and_keeps_every_answer(store: Analyti
 
 
 async def test_a_run_that_died_mid_insert_is_repaired_at_start(store: AnalyticsStore) -> None:
-    rng = random.Random(11)
-    await _empty(store)
-    rows = [row for i in range(10) for row in _history(rng, i, 3)]
-    for batch in _deliveries(rng, rows):
-        await store.apply(batch)
+    rows = await _deliver_random_history(store, random.Random(11), 10, lambda: 3)
     # A crash between the ledger part and its views: one aggregate never got the rows.
     await store._clickhouse.execute("TRUNCATE TABLE analytics.customer_totals")
     assert (await store.stats()).total_orders == 0
