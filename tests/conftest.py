@@ -46,6 +46,30 @@ def _healthy(url: str) -> bool:
         return False
 
 
+WORKER_COMMAND = [str(PROJECT_ROOT / ".venv" / "bin" / "ecommerce-stream"), "worker", "-l", "info"]
+
+
+def start_worker_process(
+    log_path: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """An `ecommerce-stream worker` writing to `log_path` (appended)."""
+    with log_path.open("ab") as log_file:
+        return subprocess.Popen(
+            WORKER_COMMAND, cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
+        )
+
+
+def stop_worker_process(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """SIGTERM for a clean stop, SIGKILL if it does not come within `timeout` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @dataclass(frozen=True)
 class Worker:
     """The worker the tests talk to; `pid` and `log_path` are None for a reused one."""
@@ -65,13 +89,7 @@ def worker(settings: Settings, base_url: str) -> Iterator[Worker]:
     log_dir = Path(os.environ.get("STACK_DIR", PROJECT_ROOT / ".stack" / "test"))
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / "app.log"
-    with log_path.open("ab") as log_file:
-        process = subprocess.Popen(
-            [str(PROJECT_ROOT / ".venv" / "bin" / "ecommerce-stream"), "worker", "-l", "info"],
-            cwd=PROJECT_ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_worker_process(log_path)
     deadline = time.monotonic() + APP_START_TIMEOUT_SECONDS
     while not _healthy(base_url):
         if process.poll() is not None or time.monotonic() > deadline:
@@ -80,11 +98,7 @@ def worker(settings: Settings, base_url: str) -> Iterator[Worker]:
             pytest.fail(f"the app did not become healthy; log tail:\n{tail}")
         time.sleep(0.25)
     yield Worker(base_url, process.pid, log_path)
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_worker_process(process)
 
 
 @pytest.fixture(scope="session")

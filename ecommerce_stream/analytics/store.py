@@ -171,8 +171,7 @@ class AnalyticsStore:
         orders, items, users = (mysql.table(name) for name in ("orders", "order_items", "users"))
         loaded = 0
         async with self._apply_lock:
-            for table in (LEDGER, *VIEW_TARGETS):
-                await self._clickhouse.execute(f"TRUNCATE TABLE {self._db}.{table}")
+            await self._empty_ledger_and_views()
             for low, high in _ID_SLICES:
                 # Simple comparisons on the id are pushed down to MySQL, slice by slice.
                 in_slice = f"{{column}} >= '{low}' AND {{column}} < '{high}'"
@@ -217,13 +216,17 @@ class AnalyticsStore:
                 " LIMIT 1 BY order_id)"
             )
             await self._record("rebuild", "copied")
-        for table in (LEDGER, *VIEW_TARGETS):
-            await self._clickhouse.execute(f"TRUNCATE TABLE {db}.{table}")
+        await self._empty_ledger_and_views()
         await self._clickhouse.execute(
             f"INSERT INTO {db}.{LEDGER} SELECT * FROM {db}.{LEDGER_COPY}"
         )
         await self._record("rebuild", "done")
         await self._clickhouse.execute(f"DROP TABLE IF EXISTS {db}.{LEDGER_COPY}")
+
+    async def _empty_ledger_and_views(self) -> None:
+        for table in (LEDGER, *VIEW_TARGETS):
+            await self._clickhouse.execute(f"TRUNCATE TABLE {self._db}.{table}")
+        self._marks = None  # what they said of the ledger is gone with it
 
     async def _recreate_views(self) -> None:
         """Bucketing is baked into the views and tables: drop them, apply the DDL anew."""

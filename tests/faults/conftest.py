@@ -20,6 +20,7 @@ import pytest
 from ecommerce_stream.analytics import reconcile as reconciliation
 from ecommerce_stream.settings import PROJECT_ROOT, Settings
 from ecommerce_stream.stores.mysql import MySQL
+from tests.conftest import start_worker_process, stop_worker_process
 
 STACK_DIR = Path(os.environ.get("STACK_DIR", PROJECT_ROOT / ".stack" / "faults"))
 REPORT = PROJECT_ROOT / "test-artifacts" / "faults.md"
@@ -43,14 +44,7 @@ class Worker:
         self.log_path = STACK_DIR / f"{name}.log"
 
     def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                [str(PROJECT_ROOT / ".venv" / "bin" / "ecommerce-stream"), "worker", "-l", "info"],
-                cwd=PROJECT_ROOT,
-                env=self._env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        self._process = start_worker_process(self.log_path, self._env)
 
     async def ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
         deadline = time.monotonic() + timeout
@@ -75,13 +69,8 @@ class Worker:
         self._process.wait()
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        if self._process is not None:
+            stop_worker_process(self._process, timeout=60)
 
 
 @pytest.fixture

@@ -18,9 +18,7 @@ from hypothesis import strategies as st
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
 from ecommerce_stream.analytics.reconcile import LiveOrder, expected_answers, live_orders, user_ids
 from ecommerce_stream.analytics.store import (
-    LEDGER,
     RUNNING_MARKER,
-    VIEW_TARGETS,
     AnalyticsStore,
     MySQLSource,
 )
@@ -48,8 +46,7 @@ async def store(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Analy
 
 
 async def _empty(store: AnalyticsStore) -> None:
-    for table in (LEDGER, *VIEW_TARGETS):
-        await store._clickhouse.execute(f"TRUNCATE TABLE analytics.{table}")
+    await store._empty_ledger_and_views()
 
 
 def _history(rng: random.Random, index: int, changes: int) -> list[OrderAnalyticsRow]:
