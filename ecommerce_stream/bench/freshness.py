@@ -19,7 +19,12 @@ import aiohttp
 
 from ecommerce_stream.bench.figures import histogram_summary, percentile, scrape_histogram, summary
 from ecommerce_stream.bench.load import Outcome, new_session, open_loop, post_order
-from ecommerce_stream.bench.plan import FRESHNESS_BOUND_SECONDS, FRESHNESS_RATES, Plan
+from ecommerce_stream.bench.plan import (
+    FRESHNESS_BOUND_SECONDS,
+    FRESHNESS_RATES,
+    LADDER_RATES,
+    Plan,
+)
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.stores.mysql import MySQL
 
@@ -153,14 +158,26 @@ class Ladder:
     async def run(self) -> tuple[list[Rung], list[Rung]]:
         """The freshness rungs (fine poll), then the throughput ladder (coarse poll) up to the
         first rung that does not keep up. Stops early only if the pipeline cannot drain what
-        a rung left (rungs would then count each other's orders)."""
+        a rung left (rungs would then count each other's orders).
+
+        The original design's freshness rungs are also its ladder's first rungs: next to its
+        5 s poll the fine poll costs nothing, and running them twice would mean draining its
+        backlog twice at 20 orders/s."""
+        original = self.mode == "original"
         freshness: list[Rung] = []
-        for rate in FRESHNESS_RATES:
+        for rate in self._plan.original_rates if original else FRESHNESS_RATES:
             if not await wait_quiet(self._base_url):
                 return freshness, []
             freshness.append(await self.rung(rate, self._plan.stats_poll_seconds))
         ladder: list[Rung] = []
-        for rate in self._plan.ladder_rates:
+        rates = self._plan.ladder_rates
+        if original:
+            for rung in freshness:
+                ladder.append(rung)
+                if not rung.passed:
+                    return freshness, ladder
+            rates = tuple(rate for rate in LADDER_RATES if rate > freshness[-1].rate)
+        for rate in rates:
             if not await wait_quiet(self._base_url):
                 break
             ladder.append(await self.rung(rate, self._plan.ladder_poll_seconds))

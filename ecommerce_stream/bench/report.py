@@ -184,6 +184,10 @@ def _ms(value: float | None) -> str:
     return "–" if value is None else f"{value * 1000:,.0f}"
 
 
+def _stages(seconds: dict[str, float]) -> str:
+    return "; ".join(f"{name}: {value:.0f} s" for name, value in seconds.items())
+
+
 def markdown(results: dict[str, Any], stem: str) -> str:
     m = results["machine"]
     plan = results["plan"]
@@ -193,7 +197,8 @@ def markdown(results: dict[str, Any], stem: str) -> str:
         f"Machine: {m['nproc']} cores, {m['memory_gib']:.0f} GiB, shared with other test stacks;"
         f" 1-minute load average {m['load_start'][0]:.2f} at the start,"
         f" {m['load_end'][0]:.2f} at the end, {m['load_1min_mean'] or 0:.2f} on average (sampled"
-        f" every 10 s); the run took {results['wall_seconds'] / 60:.1f} min."
+        f" every 10 s); the run took {results['wall_seconds'] / 60:.1f} min"
+        f" ({_stages(results.get('stage_seconds', {}))})."
         f" Versions: {', '.join(f'{k} {v}' for k, v in results['versions'].items())}.",
     ]
     if plan["name"] != "full":
