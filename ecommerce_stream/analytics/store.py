@@ -4,6 +4,7 @@ aggregates, and the queries behind the analytics API."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -22,7 +23,7 @@ from ecommerce_stream.analytics.schemas import (
     UserAnalytics,
 )
 from ecommerce_stream.orders.domain import to_money
-from ecommerce_stream.stores.clickhouse import ClickHouse
+from ecommerce_stream.stores.clickhouse import ClickHouse, Row
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ LEDGER_COLUMNS = (
     " created_at, updated_at, event_type, is_deleted, deleted_at, payment_method, payment_status"
 )
 MARKS_MAX_AGE_SECONDS = 10.0
+# users/{id} reads this many rows from each end of a customer's orders, more while deleted
+# orders are all it finds there.
+EDGE_ROWS = 64
+EDGE_ROWS_GROWTH = 16
 # Present while an embedded engine is open: found at start-up, it means the last run died,
 # possibly between the ledger insert and its materialized views.
 RUNNING_MARKER = "ecommerce-stream.running"
@@ -356,27 +361,65 @@ class AnalyticsStore:
         ]
 
     async def user_analytics(self, user_id: int) -> UserAnalytics:
+        """Count and sum from the per-customer totals; the first and last live order read from
+        each end of the customer's orders in key order, so the cost does not grow with them."""
         await self.ensure_schema()
-        [row] = await self._clickhouse.query(
-            "SELECT count() AS orders, sum(order_spent) AS spent,"
-            " toUnixTimestamp64Micro(min(created_at)) AS first,"
-            " toUnixTimestamp64Micro(max(created_at)) AS last FROM ("
-            "SELECT created_at, order_id, sum(live) AS still_live, sum(total_spent) AS order_spent"
-            f" FROM {self._db}.user_analytics WHERE user_id = {int(user_id)}"
-            " GROUP BY created_at, order_id HAVING still_live > 0)"
+        [totals] = await self._clickhouse.query(
+            "SELECT sum(order_count) AS orders, sum(total_spent) AS spent"
+            f" FROM {self._db}.customer_totals WHERE user_id = {int(user_id)}"
         )
-        orders = int(row["orders"])
+        orders = int(totals["orders"])
+        first = last = None
+        if orders > 0:
+            first, last = await self._first_and_last_live_order(int(user_id))
         return UserAnalytics(
             user_id=user_id,
             order_count=orders,
-            total_spent=Decimal(row["spent"]),
-            first_order_at=_from_micros(row["first"]) if orders else None,
-            last_order_at=_from_micros(row["last"]) if orders else None,
+            total_spent=Decimal(totals["spent"]),
+            first_order_at=None if first is None else _from_micros(first),
+            last_order_at=None if last is None else _from_micros(last),
         )
+
+    async def _first_and_last_live_order(self, user_id: int) -> tuple[int | None, int | None]:
+        """createdAt (µs) of the customer's oldest and newest live order. Deleted orders at
+        either end are stepped over by reading further, EDGE_ROWS at first, more each round."""
+        limit = EDGE_ROWS
+        while True:
+            edges = [
+                f"SELECT {newest} AS newest, toUnixTimestamp64Micro(created_at) AS at, order_id,"
+                f" live FROM {self._db}.user_analytics WHERE user_id = {user_id}"
+                f" ORDER BY user_id {direction}, created_at {direction}, order_id {direction}"
+                f" LIMIT {limit}"
+                for newest, direction in ((0, "ASC"), (1, "DESC"))
+            ]
+            rows = await self._clickhouse.query(" UNION ALL ".join(f"({q})" for q in edges))
+            found = [
+                _edge_live_order([r for r in rows if r["newest"] == newest], limit, bool(newest))
+                for newest in (0, 1)
+            ]
+            if all(decided for decided, _ in found):
+                return found[0][1], found[1][1]
+            limit *= EDGE_ROWS_GROWTH
 
     async def newest_row_age_seconds(self) -> float | None:
         applied_at = (await self._ledger_marks())[0]
         return None if applied_at is None else (datetime.now(UTC) - applied_at).total_seconds()
+
+
+def _edge_live_order(rows: list[Row], limit: int, newest: bool) -> tuple[bool, int | None]:
+    """From the rows read at one end of a customer's orders (at most `limit`): whether that
+    settles the end, and the first live order's createdAt there. An order's rows are adjacent in
+    key order, but a full read may have cut the last order's rows short: it settles nothing."""
+    rows = sorted(rows, key=lambda r: (int(r["at"]), r["order_id"]), reverse=newest)
+    complete = len(rows) < limit
+    orders = [
+        (at, sum(int(r["live"]) for r in group))
+        for (at, _), group in itertools.groupby(rows, key=lambda r: (int(r["at"]), r["order_id"]))
+    ]
+    for at, live in orders if complete else orders[:-1]:
+        if live > 0:
+            return True, at
+    return complete, None
 
 
 def average(total: Decimal, count: int) -> Decimal:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
 from ecommerce_stream.analytics.reconcile import LiveOrder, expected_answers, live_orders, user_ids
 from ecommerce_stream.analytics.store import (
+    EDGE_ROWS,
     RUNNING_MARKER,
     AnalyticsStore,
     MySQLSource,
@@ -150,6 +151,40 @@ async def test_aggregates_are_exact_under_any_delivery(
     rows = await _deliver_random_history(store, rng, orders, lambda: rng.randrange(changes + 1))
 
     await _assert_exact(store, rows)
+
+
+def _with(row: OrderAnalyticsRow, **changes: object) -> OrderAnalyticsRow:
+    return OrderAnalyticsRow(**{**row.asdict(), **changes})
+
+
+async def test_customer_edges_step_over_many_deleted_orders(store: AnalyticsStore) -> None:
+    """More deleted orders at both ends of a customer's history than the first read takes.
+    Merges are held off, so each deleted order keeps its +1 and -1 rows in separate parts."""
+    await _empty(store)
+    creates, changes, deletes = [], [], []
+    for index in range(3 * EDGE_ROWS):
+        created_at = BASE + timedelta(minutes=index)
+        history = _history(random.Random(index), index, 0)
+        created = _with(history[0], user_id=1, created_at=created_at, updated_at=created_at)
+        changed = _with(created, status="CONFIRMED", event_type="UPDATED", version=2)
+        creates.append(created)
+        changes.append(changed)
+        if index < EDGE_ROWS + 5 or index >= 2 * EDGE_ROWS + 10:
+            deletes.append(
+                _with(changed, is_deleted=True, deleted_at=BASE, event_type="DELETED", version=3)
+            )
+    await store._clickhouse.execute("SYSTEM STOP MERGES analytics.user_analytics")
+    try:
+        for batch in (creates, changes, deletes):
+            await store.apply(batch)
+
+        user = await store.user_analytics(1)
+    finally:
+        await store._clickhouse.execute("SYSTEM START MERGES analytics.user_analytics")
+
+    assert user == expected_answers(_live(creates + changes + deletes), SEOUL, (1,)).users[1]
+    assert user.first_order_at == BASE + timedelta(minutes=EDGE_ROWS + 5)
+    assert user.last_order_at == BASE + timedelta(minutes=2 * EDGE_ROWS + 9)
 
 
 async def test_rebuild_compacts_the_ledger_and_keeps_every_answer(store: AnalyticsStore) -> None:
