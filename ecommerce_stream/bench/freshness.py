@@ -17,6 +17,7 @@ from typing import Any
 
 import aiohttp
 
+from ecommerce_stream.bench.cpu import CpuMeter
 from ecommerce_stream.bench.figures import histogram_summary, percentile, scrape_histogram, summary
 from ecommerce_stream.bench.load import Outcome, new_session, open_loop, post_order
 from ecommerce_stream.bench.plan import (
@@ -63,6 +64,8 @@ class Rung:
     backlog_samples: int = 0
     last_answer_seconds: float = 0.0
     server_visible: dict[str, float | None] = field(default_factory=dict)
+    # CPU ms per order by process, and the machine's busy share, over the load and its drain.
+    cpu: dict[str, float] = field(default_factory=dict)
     passed: bool = False
     reasons: list[str] = field(default_factory=list)
 
@@ -146,8 +149,9 @@ def slope(points: list[tuple[float, float]]) -> float:
 class Ladder:
     """Runs the rungs of one mode (our design or the original) against one running worker."""
 
-    def __init__(self, mode: str, plan: Plan, base_url: str, mysql: MySQL) -> None:
+    def __init__(self, mode: str, plan: Plan, base_url: str, mysql: MySQL, cpu: CpuMeter) -> None:
         self.mode = mode
+        self._cpu = cpu
         self._plan = plan
         self._base_url = base_url
         self._mysql = mysql
@@ -208,6 +212,7 @@ class Ladder:
             metrics_before = await scrape_histogram(http, VISIBLE_METRIC)
             backlog: list[tuple[float, float]] = []
             sampler = asyncio.ensure_future(self._sample_backlog(backlog))
+            self._cpu.start()
             try:
                 outcomes = await open_loop(
                     post_order(http, self._rng, keep_id=False),
@@ -221,6 +226,7 @@ class Ladder:
             deadline = time.perf_counter() + self._drain_timeout
             while poller.latest < base + len(accepted) and time.perf_counter() < deadline:
                 await asyncio.sleep(0.05)
+            rung.cpu = self._cpu.stop(len(outcomes))
             metrics_after = await scrape_histogram(http, VISIBLE_METRIC)
         self._judge(rung, outcomes, accepted, poller.samples, base, backlog)
         rung.server_visible = histogram_summary(metrics_before, metrics_after)

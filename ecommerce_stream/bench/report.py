@@ -283,6 +283,29 @@ def _throughput_section(results: dict[str, Any], stem: str) -> list[str]:
                 f" | {_ms(f.get('p50'))} / {_ms(f.get('p99'))}"
                 f" | {rung['backlog_max']}, {rung['backlog_growth_per_second']:+.0f} | {verdict} |"
             )
+    out += _cpu_table(results)
+    return out
+
+
+def _cpu_table(results: dict[str, Any]) -> list[str]:
+    """CPU ms per order by process on our ladder: what a faster pipeline has to shave."""
+    rungs = [rung for rung in results["ours"]["ladder"] if rung.get("cpu")]
+    if not rungs:
+        return []
+    names = [name for name in rungs[0]["cpu"] if name != "busy_share"]
+    out = [
+        "",
+        "CPU time per order on our ladder (ms, over each rung's load and drain), and how busy"
+        f" the machine's {results['machine']['nproc']} cores were:",
+        "",
+        f"| offered/s | {' | '.join(names)} | total | cores busy |",
+        "|---" * (len(names) + 3) + "|",
+    ]
+    for rung in rungs:
+        cpu = rung["cpu"]
+        cells = " | ".join(f"{cpu[name]:.2f}" for name in names)
+        total = sum(cpu[name] for name in names)
+        out.append(f"| {rung['rate']} | {cells} | {total:.2f} | {cpu['busy_share']:.0%} |")
     return out
 
 

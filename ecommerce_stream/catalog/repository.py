@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 import aiomysql
@@ -84,11 +85,34 @@ async def user_name(cur: aiomysql.Cursor, user_id: int) -> str | None:
     return None if row is None else str(row["name"])
 
 
-async def products_by_id(cur: aiomysql.Cursor, product_ids: Iterable[int]) -> dict[int, Product]:
+@dataclass(frozen=True)
+class OrderCatalog:
+    """What a new order needs from the catalog: its customer's name (None: no such user) and
+    those of its products that exist."""
+
+    user_name: str | None
+    products: dict[int, Product]
+
+
+async def order_catalog(
+    cur: aiomysql.Cursor, user_id: int, product_ids: Iterable[int]
+) -> OrderCatalog:
+    """One round trip: a row per product found, or one row of NULLs if none is, on the user's
+    row; no row at all if the user does not exist."""
     ids = sorted(set(product_ids))
     placeholders = ", ".join(["%s"] * len(ids))
     await cur.execute(
-        f"SELECT id, name, price, category, created_at FROM products WHERE id IN ({placeholders})",
-        tuple(ids),
+        "SELECT u.name AS user_name, p.id, p.name, p.price, p.category, p.created_at"
+        f" FROM users AS u LEFT JOIN products AS p ON p.id IN ({placeholders})"
+        " WHERE u.id = %s",
+        (*ids, user_id),
     )
-    return {row["id"]: Product.model_validate(row) for row in await cur.fetchall()}
+    rows = await cur.fetchall()
+    return OrderCatalog(
+        user_name=str(rows[0]["user_name"]) if rows else None,
+        products={
+            row["id"]: Product.model_validate({k: v for k, v in row.items() if k != "user_name"})
+            for row in rows
+            if row["id"] is not None
+        },
+    )

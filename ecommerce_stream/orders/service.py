@@ -13,6 +13,7 @@ from typing import Any
 import pymysql
 
 from ecommerce_stream.catalog import repository as catalog
+from ecommerce_stream.catalog.schemas import Product
 from ecommerce_stream.errors import Conflict, Gone, NotFound, ValidationFailed
 from ecommerce_stream.orders import repository as orders
 from ecommerce_stream.orders.domain import (
@@ -74,6 +75,28 @@ def to_admin_api(order: OrderRow) -> AdminOrder:
     )
 
 
+def _lines(request: CreateOrder, products: dict[int, Product]) -> tuple[OrderLineRow, ...]:
+    """The order's lines at the given prices, or the catalog's; unknown products → 422."""
+    unknown = [
+        {"field": f"items.{index}.productId", "message": f"unknown product {item.product_id}"}
+        for index, item in enumerate(request.items)
+        if item.product_id not in products
+    ]
+    if unknown:
+        raise ValidationFailed("some products do not exist", unknown)
+    return tuple(
+        OrderLineRow(
+            product_id=item.product_id,
+            product_name=products[item.product_id].name,
+            quantity=item.quantity,
+            price=to_money(
+                item.price if item.price is not None else products[item.product_id].price
+            ),
+        )
+        for item in request.items
+    )
+
+
 class OrderService:
     def __init__(
         self, mysql: MySQL, after_commit: Callable[[], None], *, retention_days: int
@@ -110,13 +133,16 @@ class OrderService:
         self, request: CreateOrder, idempotency_key: str | None, fingerprint: str
     ) -> Order:
         async with self._unit_of_work() as uow:
-            user_name = await catalog.user_name(uow.cursor, request.user_id)
+            known = await catalog.order_catalog(
+                uow.cursor, request.user_id, [item.product_id for item in request.items]
+            )
+            user_name = known.user_name
             if user_name is None:
                 raise ValidationFailed(
                     f"user {request.user_id} does not exist",
                     [{"field": "userId", "message": "unknown user"}],
                 )
-            lines = await self._lines(uow, request)
+            lines = _lines(request, known.products)
             total = order_total((line.quantity, line.price) for line in lines)
             if request.total_amount is not None and to_money(request.total_amount) != total:
                 raise ValidationFailed(
@@ -167,30 +193,6 @@ class OrderService:
             )
             await uow.commit()
         return to_api(order)
-
-    async def _lines(self, uow: UnitOfWork, request: CreateOrder) -> tuple[OrderLineRow, ...]:
-        """The order's lines at the given prices, or the catalog's; unknown products → 422."""
-        products = await catalog.products_by_id(
-            uow.cursor, [item.product_id for item in request.items]
-        )
-        unknown = [
-            {"field": f"items.{index}.productId", "message": f"unknown product {item.product_id}"}
-            for index, item in enumerate(request.items)
-            if item.product_id not in products
-        ]
-        if unknown:
-            raise ValidationFailed("some products do not exist", unknown)
-        return tuple(
-            OrderLineRow(
-                product_id=item.product_id,
-                product_name=products[item.product_id].name,
-                quantity=item.quantity,
-                price=to_money(
-                    item.price if item.price is not None else products[item.product_id].price
-                ),
-            )
-            for item in request.items
-        )
 
     async def _replay(self, idempotency_key: str, fingerprint: str) -> Order | None:
         async with self._mysql.cursor() as cur:

@@ -97,7 +97,9 @@ class OutboxRelay:
             for row, result in zip(rows, results, strict=True)
             if not isinstance(result, BaseException)
         ]
-        async with self._mysql.transaction() as cur:
+        # Each mark stands on its own (a lost one only republishes a row): no transaction,
+        # which would cost two more round trips a pass.
+        async with self._mysql.cursor() as cur:
             await outbox.mark_processed(cur, done)
             now = datetime.now(UTC)
             for row, result in zip(rows, results, strict=True):

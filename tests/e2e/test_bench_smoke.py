@@ -118,6 +118,9 @@ def test_bench_writes_every_figure(bench_results: Path) -> None:
                 assert isinstance(rung["freshness"][q], float), (mode, rate, q)
     for mode in ("ours", "original"):
         assert results[mode]["ladder"], f"no throughput rung for {mode}"
+        cpu = results[mode]["ladder"][0]["cpu"]
+        assert cpu["worker"] > 0 and 0 < cpu["busy_share"] <= 1, cpu
+    assert set(results["stage_seconds"]) >= {"profiling the worker"}
     for name in endpoints(datetime.now(UTC)):
         assert isinstance(results["analytics"][name]["p99"], float), name
     assert {t["key"] for t in results["targets"]} >= {"freshness_p50_50", "sustained", "rebuild"}
@@ -130,6 +133,7 @@ def test_bench_writes_the_table_charts_and_profile(bench_results: Path) -> None:
     stem = json_path.stem
     table = (bench_results / f"{stem}.md").read_text()
     assert "| goal | target | measured | met |" in table
+    assert "CPU time per order on our ladder" in table
     for chart in CHARTS:
         png = bench_results / f"{stem}-{chart}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png
