@@ -288,24 +288,31 @@ def _throughput_section(results: dict[str, Any], stem: str) -> list[str]:
 
 
 def _cpu_table(results: dict[str, Any]) -> list[str]:
-    """CPU ms per order by process on our ladder: what a faster pipeline has to shave."""
+    """CPU ms per order by process on our ladder: what a faster pipeline has to shave, and the
+    rate at which that cost would fill every core (fixed costs, such as the stats poll, weigh
+    on the low rungs; the top rungs' figure is the telling one)."""
     rungs = [rung for rung in results["ours"]["ladder"] if rung.get("cpu")]
     if not rungs:
         return []
+    cores = results["machine"]["nproc"]
     names = [name for name in rungs[0]["cpu"] if name != "busy_share"]
     out = [
         "",
-        "CPU time per order on our ladder (ms, over each rung's load and drain), and how busy"
-        f" the machine's {results['machine']['nproc']} cores were:",
+        "CPU time per order on our ladder (ms, over each rung's load and drain), how busy the"
+        f" machine's {cores} cores were, and the rate at which that cost per order would keep"
+        " every core busy:",
         "",
-        f"| offered/s | {' | '.join(names)} | total | cores busy |",
-        "|---" * (len(names) + 3) + "|",
+        f"| offered/s | {' | '.join(names)} | total | cores busy | cores full at (orders/s) |",
+        "|---" * (len(names) + 4) + "|",
     ]
     for rung in rungs:
         cpu = rung["cpu"]
         cells = " | ".join(f"{cpu[name]:.2f}" for name in names)
         total = sum(cpu[name] for name in names)
-        out.append(f"| {rung['rate']} | {cells} | {total:.2f} | {cpu['busy_share']:.0%} |")
+        ceiling = f"{cores * 1000 / total:,.0f}" if total else "–"
+        out.append(
+            f"| {rung['rate']} | {cells} | {total:.2f} | {cpu['busy_share']:.0%} | {ceiling} |"
+        )
     return out
 
 
