@@ -12,6 +12,7 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 
 from ecommerce_stream.settings import get_settings
 from ecommerce_stream.stores.clickhouse import make_clickhouse
+from ecommerce_stream.stores.kafka import Transport as KafkaTransport
 from ecommerce_stream.stores.mysql import MySQL
 from ecommerce_stream.web.errors import json_errors, server_log
 from ecommerce_stream.web.http import IDLE_CONNECTION_TIMEOUT_SECONDS, MAX_REQUEST_BODY_BYTES
@@ -47,6 +48,11 @@ app = faust.App(
             "logger": server_log,
         },
     },
+)
+
+# Faust's own consumer would hold a fetch up to 1.5 s (stores/kafka.py says why that matters).
+app.transport = KafkaTransport(
+    app.conf.broker_consumer, app, fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms
 )
 
 # Faust's stream metrics and the project's own (ecommerce_stream/metrics.py) at /metrics.

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     kafka_consumer_group_id: str = "order-event-transformer"
     kafka_topic_partitions: int = Field(3, ge=1)
     kafka_replication_factor: int = Field(1, ge=1)
+    # How long a consumer fetch may wait at the broker (Faust's own: 1500; see stores/kafka.py).
+    kafka_fetch_max_wait_ms: int = Field(100, ge=1, le=1500)
 
     clickhouse_host: str = ""
     clickhouse_user: str = "default"

@@ -299,10 +299,10 @@ def _cpu_table(results: dict[str, Any]) -> list[str]:
     out = [
         "",
         "CPU time per order on our ladder (ms, over each rung's load and drain), how busy the"
-        f" machine's {cores} cores were, and the rate at which that cost per order would keep"
-        " every core busy:",
+        f" machine's {cores} cores were, and the CPU ceiling: the rate at which that cost per"
+        " order keeps every core busy, above which no rung can keep up for long:",
         "",
-        f"| offered/s | {' | '.join(names)} | total | cores busy | cores full at (orders/s) |",
+        f"| offered/s | {' | '.join(names)} | total | cores busy | CPU ceiling (orders/s) |",
         "|---" * (len(names) + 4) + "|",
     ]
     for rung in rungs:
