@@ -1,6 +1,6 @@
 """The benchmark from start to end: raw limits, bulk load and rebuild, then our worker
 (analytics queries, freshness ladder, API latency, profile), then the original design's worker
-on the same MySQL, its ClickHouse rebuilt from it, then the report."""
+on the same MySQL with a ClickHouse rebuilt from the same data, then the report."""
 
 from __future__ import annotations
 
@@ -54,9 +54,9 @@ METHOD = [
     " did not grow (least-squares slope over 4 samples a second above 5 % of the offered rate,"
     " with more than half a second's orders waiting).",
     "The original design is ORIGINAL_DESIGN_MODE=true (5 s poll, batches of 100, no wake-up, one"
-    " ClickHouse insert per row) on the same MySQL and Kafka, its ClickHouse rebuilt from"
-    " MySQL (every order so far) just before it starts. Its freshness rungs are also its"
-    " ladder's first rungs (beside a 5 s poll the fine stats poll costs it nothing).",
+    " ClickHouse insert per row) on the same MySQL and Kafka, its ClickHouse rebuilt from the"
+    " same MySQL data as ours. Its freshness rungs are also its ladder's first rungs (beside a"
+    " 5 s poll the fine stats poll costs it nothing).",
     "Analytics latency: one client, calls back to back, after the bulk load and"
     " rebuild-analytics; daily-sales asks for the last 30 days, the others use their defaults,"
     " users/{{id}} cycles over the 8 customers.",
@@ -190,7 +190,16 @@ class Benchmark:
                 "orders_per_second": loaded.orders / loaded.seconds,
             }
             rebuilt = await bulk.rebuild_analytics(self._env("ours"), self._run_dir / "rebuild.log")
-            results["rebuild"] = {**rebuilt.__dict__, "rows_per_second": rebuilt.rows_per_second}
+            # The original design starts from the same ClickHouse data. (A copy of our engine
+            # directory will not open: its metadata links point into ours by path.)
+            again = await bulk.rebuild_analytics(
+                self._env("original"), self._run_dir / "rebuild.log"
+            )
+            results["rebuild"] = {
+                **rebuilt.__dict__,
+                "rows_per_second": rebuilt.rows_per_second,
+                "second_run_rows_per_second": again.rows_per_second,
+            }
 
         worker = Worker("ours", self._env("ours"), self._base_url, self._run_dir)
         await worker.start(self._pid_file)
@@ -210,15 +219,6 @@ class Benchmark:
         finally:
             await worker.stop()
 
-        with self._stage("rebuild-analytics for the original design"):
-            # From what MySQL holds now, our stages' orders included: an event of theirs that
-            # is delivered again is then a duplicate, not a new order counted in its first
-            # rung. (A copy of our engine directory will not open: its metadata links point
-            # into ours by path.)
-            again = await bulk.rebuild_analytics(
-                self._env("original"), self._run_dir / "rebuild.log"
-            )
-            results["rebuild"]["second_run_rows_per_second"] = again.rows_per_second
         worker = Worker("original", self._env("original"), self._base_url, self._run_dir)
         await worker.start(self._pid_file)
         try:
