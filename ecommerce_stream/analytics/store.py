@@ -382,39 +382,52 @@ class AnalyticsStore:
 
     async def _first_and_last_live_order(self, user_id: int) -> tuple[int | None, int | None]:
         """createdAt (µs) of the customer's oldest and newest live order. Deleted orders at
-        either end are stepped over by reading further, EDGE_ROWS at first, more each round."""
+        either end are stepped over by reading further, EDGE_ROWS at first, more each round,
+        and only at an end not settled yet."""
         limit = EDGE_ROWS
+        settled: dict[bool, int | None] = {}  # newest? → createdAt of the live order there
         while True:
-            edges = [
-                f"SELECT {newest} AS newest, toUnixTimestamp64Micro(created_at) AS at, order_id,"
-                f" live FROM {self._db}.user_analytics WHERE user_id = {user_id}"
-                f" ORDER BY user_id {direction}, created_at {direction}, order_id {direction}"
-                f" LIMIT {limit}"
-                for newest, direction in ((0, "ASC"), (1, "DESC"))
-            ]
+            pending = [newest for newest in (False, True) if newest not in settled]
+            edges = [self._edge_rows(user_id, newest, limit) for newest in pending]
             rows = await self._clickhouse.query(" UNION ALL ".join(f"({q})" for q in edges))
-            found = [
-                _edge_live_order([r for r in rows if r["newest"] == newest], limit, bool(newest))
-                for newest in (0, 1)
-            ]
-            if all(decided for decided, _ in found):
-                return found[0][1], found[1][1]
+            for newest in pending:
+                at_end = [row for row in rows if bool(row["newest"]) == newest]
+                decided, at = _edge_live_order(at_end, limit, newest)
+                if decided:
+                    settled[newest] = at
+            if len(settled) == 2:
+                return settled[False], settled[True]
             limit *= EDGE_ROWS_GROWTH
+
+    def _edge_rows(self, user_id: int, newest: bool, limit: int) -> str:
+        """SQL: the first `limit` rows of the customer's orders from the oldest or newest end."""
+        direction = "DESC" if newest else "ASC"
+        return (
+            f"SELECT {int(newest)} AS newest, toUnixTimestamp64Micro(created_at) AS at, order_id,"
+            f" live FROM {self._db}.user_analytics WHERE user_id = {user_id}"
+            f" ORDER BY user_id {direction}, created_at {direction}, order_id {direction}"
+            f" LIMIT {limit}"
+        )
 
     async def newest_row_age_seconds(self) -> float | None:
         applied_at = (await self._ledger_marks())[0]
         return None if applied_at is None else (datetime.now(UTC) - applied_at).total_seconds()
 
 
+def _order_key(row: Row) -> tuple[int, str]:
+    return int(row["at"]), str(row["order_id"])
+
+
 def _edge_live_order(rows: list[Row], limit: int, newest: bool) -> tuple[bool, int | None]:
     """From the rows read at one end of a customer's orders (at most `limit`): whether that
     settles the end, and the first live order's createdAt there. An order's rows are adjacent in
     key order, but a full read may have cut the last order's rows short: it settles nothing."""
-    rows = sorted(rows, key=lambda r: (int(r["at"]), r["order_id"]), reverse=newest)
     complete = len(rows) < limit
     orders = [
-        (at, sum(int(r["live"]) for r in group))
-        for (at, _), group in itertools.groupby(rows, key=lambda r: (int(r["at"]), r["order_id"]))
+        (at, sum(int(row["live"]) for row in group))
+        for (at, _), group in itertools.groupby(
+            sorted(rows, key=_order_key, reverse=newest), key=_order_key
+        )
     ]
     for at, live in orders if complete else orders[:-1]:
         if live > 0:

@@ -20,12 +20,7 @@ import aiohttp
 from ecommerce_stream.bench.cpu import CpuMeter
 from ecommerce_stream.bench.figures import histogram_summary, percentile, scrape_histogram, summary
 from ecommerce_stream.bench.load import Outcome, new_session, open_loop, post_order
-from ecommerce_stream.bench.plan import (
-    FRESHNESS_BOUND_SECONDS,
-    FRESHNESS_RATES,
-    LADDER_RATES,
-    Plan,
-)
+from ecommerce_stream.bench.plan import FRESHNESS_BOUND_SECONDS, FRESHNESS_RATES, Plan
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.stores.mysql import MySQL
 
@@ -180,7 +175,7 @@ class Ladder:
                 ladder.append(rung)
                 if not rung.passed:
                     return freshness, ladder
-            rates = tuple(rate for rate in LADDER_RATES if rate > freshness[-1].rate)
+            rates = tuple(rate for rate in rates if rate > freshness[-1].rate)
         for rate in rates:
             if not await wait_quiet(self._base_url):
                 break

@@ -97,6 +97,29 @@ def _lines(request: CreateOrder, products: dict[int, Product]) -> tuple[OrderLin
     )
 
 
+async def _commit_admin_change(
+    uow: UnitOfWork,
+    action: AdminAction,
+    admin_id: str,
+    *,
+    deleted_by: str | None,
+    event: OrderDeleted | OrderRestored,
+) -> None:
+    """A soft delete or restore: the order's delete columns and version, the audit row and the
+    event, committed together. The event carries the new version and the time of the change."""
+    changed = (event.orderId, event.version)
+    await orders.set_deleted(
+        uow.cursor,
+        event.orderId,
+        version=event.version,
+        changed_at=event.occurredAt,
+        deleted_by=deleted_by,
+    )
+    await orders.record_admin_actions(uow.cursor, action, admin_id, [changed], event.occurredAt)
+    uow.record(event)
+    await uow.commit()
+
+
 class OrderService:
     def __init__(
         self, mysql: MySQL, after_commit: Callable[[], None], *, retention_days: int
@@ -265,23 +288,20 @@ class OrderService:
                 return
             now = datetime.now(UTC)
             version = order.version + 1
-            await orders.set_deleted(
-                uow.cursor, order_id, version=version, changed_at=now, deleted_by=admin_id
-            )
-            await orders.record_admin_actions(
-                uow.cursor, AdminAction.DELETE, admin_id, [(order_id, version)], now
-            )
-            uow.record(
-                new_event(
+            await _commit_admin_change(
+                uow,
+                AdminAction.DELETE,
+                admin_id,
+                deleted_by=admin_id,
+                event=new_event(
                     OrderDeleted,
                     order_id=order_id,
                     version=version,
                     occurred_at=now,
                     deletedAt=now,
                     deletedBy=admin_id,
-                )
+                ),
             )
-            await uow.commit()
 
     async def restore(self, order_id: str, admin_id: str) -> Order:
         """Undo a soft delete within the retention window and emit OrderRestored."""
@@ -296,22 +316,19 @@ class OrderService:
                     " and can no longer be restored"
                 )
             version = order.version + 1
-            await orders.set_deleted(
-                uow.cursor, order_id, version=version, changed_at=now, deleted_by=None
-            )
-            await orders.record_admin_actions(
-                uow.cursor, AdminAction.RESTORE, admin_id, [(order_id, version)], now
-            )
-            uow.record(
-                new_event(
+            await _commit_admin_change(
+                uow,
+                AdminAction.RESTORE,
+                admin_id,
+                deleted_by=None,
+                event=new_event(
                     OrderRestored,
                     order_id=order_id,
                     version=version,
                     occurred_at=now,
                     restoredBy=admin_id,
-                )
+                ),
             )
-            await uow.commit()
         restored = replace(order, version=version, updated_at=now, deleted_at=None, deleted_by=None)
         return to_api(restored)
 
