@@ -11,6 +11,18 @@ from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
 
 WRITTEN_TABLES = ("orders", "order_items", "outbox", "idempotency_keys", "admin_audit")
+# The fields of an `Order` (SPEC §3), in the API's answers and in the OpenAPI document alike.
+ORDER_FIELDS = {
+    "id",
+    "userId",
+    "status",
+    "totalAmount",
+    "shippingAddress",
+    "items",
+    "version",
+    "createdAt",
+    "updatedAt",
+}
 
 
 async def table_counts(mysql: MySQL) -> dict[str, int]:

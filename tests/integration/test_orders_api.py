@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from ecommerce_stream.stores.mysql import MySQL
-from tests.orders_support import create_order, events_of, order_body, table_counts
+from tests.orders_support import ORDER_FIELDS, create_order, events_of, order_body, table_counts
 
 UTC_MILLIS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -26,17 +26,7 @@ async def test_an_order_is_created_with_catalog_prices_and_read_back(
 ) -> None:
     created = await create_order(http, shippingAddress="Seoul, Gangnam-daero 2")
 
-    assert set(created) == {
-        "id",
-        "userId",
-        "status",
-        "totalAmount",
-        "shippingAddress",
-        "items",
-        "version",
-        "createdAt",
-        "updatedAt",
-    }
+    assert set(created) == ORDER_FIELDS
     assert uuid.UUID(created["id"])
     assert created["status"] == "PENDING" and created["version"] == 1
     assert created["totalAmount"] == 62900.90  # 2 × 25000.00 + 12900.90, as a JSON number
@@ -268,15 +258,29 @@ async def test_a_retry_with_the_same_key_returns_the_first_order(
     assert await table_counts(mysql) == before
 
 
-@pytest.mark.parametrize("key", ["", "x" * 256, "with space", "ünïcode"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "x" * 256,
+        "with space",
+        "ünïcode",
+        "<img src=x onerror=alert(1)>",
+        "' OR '1'='1",
+        "tab\tkey",
+    ],
+)
 async def test_malformed_idempotency_keys_are_refused(
     http: aiohttp.ClientSession, mysql: MySQL, key: str
 ) -> None:
+    """Only 1..255 visible ASCII characters make a key; markup or SQL in one is refused too."""
     before = await table_counts(mysql)
     async with http.post(
         "/api/orders", json=order_body(), headers={"Idempotency-Key": key}
     ) as response:
         assert response.status == 400
+        details = (await response.json())["error"]["details"]
+    assert [detail["field"] for detail in details] == ["Idempotency-Key"]
     assert await table_counts(mysql) == before
 
 
