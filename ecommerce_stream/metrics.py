@@ -27,6 +27,13 @@ relay_batch_seconds = Histogram(
     "ecommerce_relay_batch_seconds", "Read, publish, ack and mark of one batch.", buckets=SECONDS
 )
 relay_failures = Counter("ecommerce_relay_failures", "Outbox rows whose publish failed.")
+outbox_audit_checked = Counter(
+    "ecommerce_outbox_audit_checked", "Relayed outbox rows checked against ClickHouse."
+)
+outbox_audit_requeued = Counter(
+    "ecommerce_outbox_audit_requeued",
+    "Relayed events ClickHouse never got, put back in the outbox for the relay.",
+)
 
 sink_batch_rows = Histogram(
     "ecommerce_sink_batch_rows", "Analytics rows per ClickHouse sink batch.", buckets=ROWS

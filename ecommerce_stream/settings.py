@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(100, ge=1, le=10_000)
     outbox_polling_interval: float = Field(1.0, gt=0)
     outbox_wake_up: bool = Field(True, description="Relay right after each commit.")
+    outbox_audit_interval: float = Field(
+        5.0, gt=0, description="Seconds between checks that relayed events reached ClickHouse."
+    )
 
     sink_batch_size: int = Field(1000, ge=1)
     sink_batch_seconds: float = Field(0.05, gt=0)

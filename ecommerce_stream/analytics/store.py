@@ -7,7 +7,7 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -146,6 +146,12 @@ class AnalyticsStore:
                 visible_at,
                 newest_change if known is None else max(known, newest_change),
             )
+
+    async def applied_versions(self, order_ids: Collection[str]) -> dict[str, int]:
+        """Each order's newest version in the ledger; an order left out has none applied."""
+        await self.ensure_schema()
+        states = await self._applied_states(set(order_ids))
+        return {order_id: int(row["version"]) for order_id, row in states.items()}
 
     async def _applied_states(self, order_ids: set[str]) -> dict[str, LedgerRow]:
         if not order_ids:

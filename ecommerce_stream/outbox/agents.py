@@ -6,10 +6,15 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from faust.types import TP
+
+from ecommerce_stream.analytics.agents import analytics_store
 from ecommerce_stream.app import app, mysql, settings
+from ecommerce_stream.outbox.audit import Offsets, OutboxAudit
 from ecommerce_stream.outbox.publisher import EventPublisher
 from ecommerce_stream.outbox.relay import OutboxRelay
-from ecommerce_stream.topics import ORDER_EVENTS
+from ecommerce_stream.stores.kafka import GroupOffsets
+from ecommerce_stream.topics import ORDER_EVENTS, ORDERS_ANALYTICS
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +32,50 @@ relay = OutboxRelay(
 )
 
 
+group_offsets = GroupOffsets(
+    settings.kafka_brokers, f"{settings.kafka_client_id}-audit", settings.kafka_consumer_group_id
+)
+
+
+def _partitions(topic: str) -> list[TP]:
+    count = app.consumer.topic_partitions(topic) or app.conf.topic_partitions
+    return [TP(topic, partition) for partition in range(count)]
+
+
+async def _committed_offsets() -> Offsets:
+    return await group_offsets.committed(
+        [*_partitions(ORDER_EVENTS), *_partitions(ORDERS_ANALYTICS)]
+    )
+
+
+async def _end_offsets() -> tuple[Offsets, Offsets]:
+    events, rows = _partitions(ORDER_EVENTS), _partitions(ORDERS_ANALYTICS)
+    ends = await app.consumer.highwaters(*events, *rows)
+    return {tp: ends[tp] for tp in events}, {tp: ends[tp] for tp in rows}
+
+
+audit = OutboxAudit(mysql, _committed_offsets, _end_offsets, analytics_store.applied_versions)
+
+
 @app.on_before_shutdown.connect
-async def _close_publisher(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+async def _close_kafka_clients(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
     await publisher.close()
+    await group_offsets.close()
 
 
 @app.timer(interval=settings.outbox_polling_interval, on_leader=True)
 async def relay_outbox() -> None:
     """Publish what the after-commit wake-up missed (another worker's orders, failed retries)."""
     await relay.drain_or_log()
+
+
+@app.timer(interval=settings.outbox_audit_interval, on_leader=True)
+async def audit_outbox() -> None:
+    """Relay again any event that was published but never reached ClickHouse."""
+    try:
+        await audit.run()
+    except Exception as error:  # a store away: the next pass reads afresh
+        log.warning("outbox audit pass failed: %r", error)
 
 
 @app.timer(interval=CLEANUP_INTERVAL_SECONDS, on_leader=True)
@@ -50,5 +90,6 @@ async def clean_outbox() -> None:
 # Listed by `ecommerce-stream agents` beside the agents (Faust lists agents only).
 TIMERS = [
     (relay_outbox, settings.outbox_polling_interval),
+    (audit_outbox, settings.outbox_audit_interval),
     (clean_outbox, CLEANUP_INTERVAL_SECONDS),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aiomysql
 
@@ -68,6 +68,81 @@ async def mark_processed(cur: aiomysql.Cursor, ids: Sequence[int]) -> None:
             f" WHERE id IN ({placeholders})",
             tuple(ids),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedEvent:
+    id: int
+    order_id: str
+    version: int
+    processed_at: datetime
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditBookmark:
+    """The outbox audit has checked every row processed up to here, in (processed_at, id)
+    order: one relay pass marks many rows with the same time."""
+
+    processed_at: datetime
+    id: int
+
+
+async def clock(cur: aiomysql.Cursor) -> datetime:
+    """MySQL's time: `processed_at` is stamped by it, not by the worker's clock."""
+    await cur.execute("SELECT UTC_TIMESTAMP(6) AS now")
+    now: datetime = (await cur.fetchone())["now"]
+    return now
+
+
+async def audit_bookmark(cur: aiomysql.Cursor) -> AuditBookmark:
+    """Where the audit stands (the migration that made the table set it to that moment)."""
+    await cur.execute("SELECT checked_at, checked_id FROM outbox_audit WHERE id = 1")
+    row = await cur.fetchone()
+    return AuditBookmark(row["checked_at"], row["checked_id"])
+
+
+async def save_audit_bookmark(cur: aiomysql.Cursor, bookmark: AuditBookmark) -> None:
+    await cur.execute(
+        "UPDATE outbox_audit SET checked_at = %s, checked_id = %s WHERE id = 1",
+        (bookmark.processed_at, bookmark.id),
+    )
+
+
+async def relayed_between(
+    cur: aiomysql.Cursor, after: AuditBookmark, until: datetime, limit: int
+) -> list[RelayedEvent]:
+    """Rows processed after the bookmark and by `until`, oldest first, with the order version
+    each event carries. Orders purged since are left out: nothing is left to describe."""
+    await cur.execute(
+        "SELECT o.id, o.aggregate_id, o.processed_at, o.attempts,"
+        " CAST(JSON_EXTRACT(o.payload, '$.version') AS UNSIGNED) AS version"
+        " FROM outbox AS o JOIN orders ON orders.id = o.aggregate_id"
+        " WHERE o.processed = TRUE AND o.processed_at <= %s"
+        " AND (o.processed_at > %s OR (o.processed_at = %s AND o.id > %s))"
+        " ORDER BY o.processed_at, o.id LIMIT %s",
+        (until, after.processed_at, after.processed_at, after.id, limit),
+    )
+    return [
+        RelayedEvent(
+            id=row["id"],
+            order_id=row["aggregate_id"],
+            version=int(row["version"]),
+            processed_at=row["processed_at"],
+            attempts=row["attempts"],
+        )
+        for row in await cur.fetchall()
+    ]
+
+
+async def requeue(cur: aiomysql.Cursor, event_id: int, delay: timedelta) -> None:
+    """Back to the relay: published, but lost on the way to ClickHouse."""
+    await cur.execute(
+        "UPDATE outbox SET processed = FALSE, processed_at = NULL, attempts = attempts + 1,"
+        " last_error = 'lost after publishing; requeued by the outbox audit',"
+        " available_at = UTC_TIMESTAMP(6) + INTERVAL %s MICROSECOND WHERE id = %s",
+        (int(delay.total_seconds() * 1_000_000), event_id),
+    )
 
 
 async def mark_failed(cur: aiomysql.Cursor, event_id: int, error: str, retry_at: datetime) -> None:

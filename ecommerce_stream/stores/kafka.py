@@ -1,4 +1,5 @@
-"""Faust's aiokafka transport with a shorter consumer fetch wait.
+"""Kafka plumbing Faust lacks: a transport with a shorter consumer fetch wait, and the consumer
+group's committed offsets.
 
 Faust builds its consumer with `fetch_max_wait_ms=1500` and no setting to change it. aiokafka
 keeps one fetch request in flight per broker, and leaves out of it the partitions whose records
@@ -11,10 +12,14 @@ few empty fetches a second when idle."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 import aiokafka
+from aiokafka.admin import AIOKafkaAdminClient
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
 
 
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -37,3 +42,39 @@ class Transport(faust_aiokafka.Transport):
     def __init__(self, *args: Any, fetch_max_wait_ms: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fetch_max_wait_ms = fetch_max_wait_ms
+
+
+class GroupOffsets:
+    """The offsets a consumer group committed, over all partitions: a worker's own consumer
+    knows only the partitions assigned to it."""
+
+    def __init__(self, bootstrap_servers: str, client_id: str, group_id: str) -> None:
+        self._bootstrap_servers = bootstrap_servers
+        self._client_id = client_id
+        self._group_id = group_id
+        self._admin: AIOKafkaAdminClient | None = None
+        self._lock = asyncio.Lock()
+
+    async def committed(self, partitions: Iterable[TP]) -> dict[TP, int]:
+        """Partition → committed offset; a partition the group never committed is left out."""
+        async with self._lock:
+            if self._admin is None:
+                admin = AIOKafkaAdminClient(
+                    bootstrap_servers=self._bootstrap_servers, client_id=self._client_id
+                )
+                await admin.start()
+                self._admin = admin
+        offsets = await self._admin.list_consumer_group_offsets(
+            self._group_id,
+            partitions=[aiokafka.TopicPartition(tp.topic, tp.partition) for tp in partitions],
+        )
+        return {
+            TP(tp.topic, tp.partition): meta.offset
+            for tp, meta in offsets.items()
+            if meta.offset >= 0
+        }
+
+    async def close(self) -> None:
+        if self._admin is not None:
+            await self._admin.close()
+            self._admin = None

@@ -1,0 +1,138 @@
+"""The outbox audit: every relayed event is checked against ClickHouse once the pipeline is
+certainly done with it, and an event whose order version ClickHouse lacks is relayed again.
+
+Kafka moves events at least once only while every offset is committed after the work it stands
+for, and Faust's offset bookkeeping around rebalances has had bugs of that kind (a fault drill
+with two workers once lost one order between the outbox and ClickHouse). The outbox records
+every event published and the ledger every order version applied, so comparing the two catches
+a loss wherever it happened (relay, transformer or sink), and the relay's normal path repairs
+it."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from faust.types import TP
+
+from ecommerce_stream import metrics
+from ecommerce_stream.outbox import repository as outbox
+from ecommerce_stream.outbox.relay import retry_delay
+from ecommerce_stream.stores.mysql import MySQL
+
+log = logging.getLogger(__name__)
+
+Offsets = Mapping[TP, int]
+
+
+@dataclass(frozen=True, slots=True)
+class EndOffsets:
+    """The topics' end offsets, and the MySQL time read just before them: an outbox row marked
+    processed by then was acknowledged by the brokers by then, so its offset is below these."""
+
+    taken_at: datetime
+    events: Offsets  # order.events
+    rows: Offsets  # orders_analytics
+
+
+def _reached(committed: Offsets, ends: Offsets) -> bool:
+    return all(committed.get(tp, 0) >= end for tp, end in ends.items())
+
+
+class DeliveryWatermark:
+    """The latest moment before which every published event has been through the pipeline.
+
+    Fed one reading per audit pass: the consumer group's committed offsets, then the end
+    offsets. Once the committed `order.events` offsets reach an earlier reading's ends, the
+    events published before it were transformed, and their rows sent before those commits (Faust
+    flushes its producer before committing), so before this reading's `orders_analytics` ends.
+    Once the committed `orders_analytics` offsets reach those too, the rows were loaded: the
+    earlier reading's time is then safe to audit up to."""
+
+    def __init__(self, keep: int = 100) -> None:
+        # Oldest first; dropping the oldest loses nothing, a newer reading reached implies it.
+        self._untransformed: deque[EndOffsets] = deque(maxlen=keep)
+        self._unloaded: deque[tuple[datetime, Offsets]] = deque(maxlen=keep)
+
+    def advance(self, committed: Offsets, ends: EndOffsets) -> datetime | None:
+        """Take a reading (committed offsets read before `ends`); return the newly safe time."""
+        safe = None
+        while self._unloaded and _reached(committed, self._unloaded[0][1]):
+            safe = self._unloaded.popleft()[0]
+        transformed = None
+        while self._untransformed and _reached(committed, self._untransformed[0].events):
+            transformed = self._untransformed.popleft()
+        if transformed is not None:
+            self._unloaded.append((transformed.taken_at, ends.rows))
+        self._untransformed.append(ends)
+        return safe
+
+
+def lost_events(
+    relayed: Sequence[outbox.RelayedEvent], applied: Mapping[str, int]
+) -> list[outbox.RelayedEvent]:
+    """The newest relayed event of each order whose version ClickHouse has not reached (the
+    transformer describes an order by its live state, so one event per order is enough)."""
+    newest: dict[str, outbox.RelayedEvent] = {}
+    for event in relayed:
+        kept = newest.get(event.order_id)
+        if kept is None or event.version > kept.version:
+            newest[event.order_id] = event
+    return [event for event in newest.values() if applied.get(event.order_id, 0) < event.version]
+
+
+class OutboxAudit:
+    def __init__(
+        self,
+        mysql: MySQL,
+        committed_offsets: Callable[[], Awaitable[Offsets]],
+        end_offsets: Callable[[], Awaitable[tuple[Offsets, Offsets]]],
+        applied_versions: Callable[[Sequence[str]], Awaitable[Mapping[str, int]]],
+        chunk: int = 2000,
+    ) -> None:
+        self._mysql = mysql
+        self._committed_offsets = committed_offsets
+        self._end_offsets = end_offsets
+        self._applied_versions = applied_versions
+        self._chunk = chunk
+        self._watermark = DeliveryWatermark()
+
+    async def run(self) -> int:
+        """One pass: take a reading, then check what became safe. Returns events requeued."""
+        committed = await self._committed_offsets()
+        async with self._mysql.cursor() as cur:
+            taken_at = await outbox.clock(cur)
+        events, rows = await self._end_offsets()
+        safe = self._watermark.advance(committed, EndOffsets(taken_at, events, rows))
+        if safe is None:
+            return 0
+        requeued = 0
+        while True:
+            async with self._mysql.cursor() as cur:
+                bookmark = await outbox.audit_bookmark(cur)
+                relayed = await outbox.relayed_between(cur, bookmark, safe, self._chunk)
+            if not relayed:
+                return requeued
+            applied = await self._applied_versions(sorted({e.order_id for e in relayed}))
+            lost = lost_events(relayed, applied)
+            async with self._mysql.transaction() as cur:
+                for event in lost:
+                    log.warning(
+                        "order %s version %d was relayed but never reached ClickHouse:"
+                        " relaying it again",
+                        event.order_id,
+                        event.version,
+                    )
+                    await outbox.requeue(cur, event.id, retry_delay(event.attempts + 1))
+                last = relayed[-1]
+                await outbox.save_audit_bookmark(
+                    cur, outbox.AuditBookmark(last.processed_at, last.id)
+                )
+            metrics.outbox_audit_checked.inc(len(relayed))
+            metrics.outbox_audit_requeued.inc(len(lost))
+            requeued += len(lost)
+            if len(relayed) < self._chunk:
+                return requeued
