@@ -1,0 +1,105 @@
+"""The outbox audit against real MariaDB, with fake offsets and a fake ClickHouse: it waits for
+the committed offsets, checks every relayed row once (across chunks, past ties in
+`processed_at`), requeues only what ClickHouse lacks, and leaves purged orders alone."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from faust.types import TP
+
+from ecommerce_stream.orders.models import OrderStatusChanged, new_event
+from ecommerce_stream.outbox import repository as outbox
+from ecommerce_stream.outbox.audit import Offsets, OutboxAudit
+from ecommerce_stream.stores.mysql import MySQL
+
+EVENTS, ROWS = TP("order.events", 0), TP("orders_analytics", 0)
+
+
+class FakePipeline:
+    """End offsets that never move, committed offsets the test sets, versions ClickHouse has."""
+
+    def __init__(self) -> None:
+        self.committed: dict[TP, int] = {EVENTS: 0, ROWS: 0}
+        self.applied: dict[str, int] = {}
+        self.asked: list[str] = []
+
+    async def committed_offsets(self) -> Offsets:
+        return dict(self.committed)
+
+    async def end_offsets(self) -> tuple[Offsets, Offsets]:
+        return {EVENTS: 10}, {ROWS: 10}
+
+    async def applied_versions(self, order_ids: Sequence[str]) -> Mapping[str, int]:
+        self.asked += order_ids
+        return {
+            order_id: self.applied[order_id] for order_id in order_ids if order_id in self.applied
+        }
+
+
+async def _relayed_orders(mysql: MySQL, count: int) -> list[str]:
+    """`count` orders at version 2, each with its status change marked relayed in one pass."""
+    order_ids = [f"00000000-0000-0000-0000-{index:012d}" for index in range(count)]
+    async with mysql.transaction() as cur:
+        for order_id in order_ids:
+            await cur.execute(
+                "INSERT INTO orders (id, user_id, status, total_amount, shipping_address,"
+                " version, created_at, updated_at) VALUES (%s, 1, 'CONFIRMED', 10, 'Audit st',"
+                " 2, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
+                (order_id,),
+            )
+        events = [
+            new_event(
+                OrderStatusChanged,
+                order_id=order_id,
+                version=2,
+                fromStatus="PENDING",
+                toStatus="CONFIRMED",
+            )
+            for order_id in order_ids
+        ]
+        await outbox.add_events(cur, events)
+        await cur.execute(
+            "UPDATE outbox SET processed = TRUE, processed_at = UTC_TIMESTAMP(6)"
+        )  # one relay pass: one time for every row
+    return order_ids
+
+
+async def _requeued(mysql: MySQL) -> list[str]:
+    rows = await mysql.fetch_all(
+        "SELECT aggregate_id FROM outbox WHERE processed = FALSE AND attempts = 1"
+        " ORDER BY aggregate_id"
+    )
+    return [str(row["aggregate_id"]) for row in rows]
+
+
+async def test_lost_events_are_requeued_once_the_pipeline_is_past_them(
+    scratch_mysql: MySQL,
+) -> None:
+    pipeline = FakePipeline()
+    audit = OutboxAudit(
+        scratch_mysql,
+        pipeline.committed_offsets,
+        pipeline.end_offsets,
+        pipeline.applied_versions,
+        chunk=3,
+    )
+    order_ids = await _relayed_orders(scratch_mysql, 8)
+    pipeline.applied = {order_id: 2 for order_id in order_ids}
+    pipeline.applied[order_ids[1]] = 1  # its status change never arrived
+    del pipeline.applied[order_ids[6]]  # nothing of it arrived
+    await scratch_mysql.fetch_all("DELETE FROM orders WHERE id = %s", (order_ids[7],))  # purged
+    del pipeline.applied[order_ids[7]]
+
+    for _ in range(3):  # the offsets show nothing done yet: nothing may be judged
+        assert await audit.run() == 0
+    assert pipeline.asked == []
+
+    pipeline.committed = {EVENTS: 10, ROWS: 10}
+    assert await audit.run() == 0  # the transformer is past the readings; the sink, not yet known
+    assert await audit.run() == 2
+    assert await _requeued(scratch_mysql) == [order_ids[1], order_ids[6]]
+    assert sorted(pipeline.asked) == sorted(order_ids[:7])  # in chunks of 3, each once
+
+    assert await audit.run() == 0  # the bookmark moved past them
+    assert sorted(pipeline.asked) == sorted(order_ids[:7])
