@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from ecommerce_stream.analytics import reconcile as reconciliation
 from ecommerce_stream.settings import PROJECT_ROOT, Settings
@@ -71,6 +72,12 @@ class Worker:
     def stop(self) -> None:
         if self._process is not None:
             stop_worker_process(self._process, timeout=60)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fresh_report() -> None:
+    """The report describes this run's drills only."""
+    REPORT.unlink(missing_ok=True)
 
 
 @pytest.fixture
@@ -176,15 +183,16 @@ async def agree(
         REPORT.write_text(
             "| fault | offered | accepted (2xx) | other answers | orders in MySQL |"
             " counted in ClickHouse | reconcile differences | first order taken after repair |"
-            " analytics exact after the load |\n"
-            "|---|---|---|---|---|---|---|---|---|\n"
+            " analytics exact after the load | events the audit relayed again |\n"
+            "|---|---|---|---|---|---|---|---|---|---|\n"
         )
     others = {str(k): v for k, v in load.statuses.items() if k != 201}
     with REPORT.open("a") as report:
         report.write(
             f"| {fault} | {sum(load.statuses.values())} | {len(load.accepted)} | {others or '-'}"
             f" | {live['n']} | {counted} | {len(differences)} |"
-            f" {_seconds(taking_orders_after, fault_ended)} | {exact_after:.1f} s |\n"
+            f" {_seconds(taking_orders_after, fault_ended)} | {exact_after:.1f} s |"
+            f" {await _audit_requeued(base_url)} |\n"
         )
     if differences:
         async with (
@@ -193,6 +201,19 @@ async def agree(
         ):
             health = await response.text()
         raise AssertionError(f"{len(differences)} differences, e.g. {differences[:2]}; {health}")
+
+
+async def _audit_requeued(base_url: str) -> int:
+    """Lost events the outbox audit found, as counted by the worker answering at the end."""
+    async with aiohttp.ClientSession() as session, session.get(f"{base_url}/metrics") as response:
+        exposition = await response.text()
+    return sum(
+        int(sample.value)
+        for family in text_string_to_metric_families(exposition)
+        if family.name == "ecommerce_outbox_audit_requeued"
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    )
 
 
 def _seconds(moment: float | None, since: float) -> str:
