@@ -91,7 +91,7 @@ async def test_partitions_move_to_the_survivor_and_one_leader_relays(
     loads = [Load(first.url, rate=10), Load(second.url, rate=10)]
     running = [asyncio.create_task(load.run(seconds=25)) for load in loads]
     await asyncio.sleep(8)
-    second.stop()
+    await asyncio.to_thread(second.stop)  # off the loop: the load keeps its schedule
 
     async def took_over() -> bool:
         status = await _worker_status(first.url)
