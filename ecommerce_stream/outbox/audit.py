@@ -2,11 +2,12 @@
 certainly done with it, and an event whose order version ClickHouse lacks is relayed again.
 
 Kafka moves events at least once only while every offset is committed after the work it stands
-for. Faust breaks that around rebalances: reading a partition again from its committed offset, it
-can get a later record first, takes the jump for a gap in the log and commits past the records
-in between unprocessed (README: "How the pipeline keeps its promises"). The outbox records every event
-published and the ledger every order version applied, so comparing the two catches a loss
-wherever it happened (relay, transformer or sink), and the relay's normal path repairs it."""
+for. Faust breaks that around rebalances: reading a partition again from its committed offset,
+it can get a later record first, takes the jump for a gap in the log and commits past the
+records in between unprocessed (README: "How the pipeline keeps its promises"). The outbox
+records every event published and the ledger every order version applied, so comparing the two
+catches a loss wherever it happened (relay, transformer or sink), and the relay's normal path
+repairs it."""
 
 from __future__ import annotations
 
