@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     original_design_mode: bool = Field(
         False,
         description="Benchmark baseline: poll every 5 s, batches of 100, no wake-up,"
-        " one ClickHouse insert per row, as the design this project replaces.",
+        " one ClickHouse insert per row, no outbox audit, as the design this project replaces.",
     )
 
     fault_injection_dir: Path | None = Field(
