@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from faust.types import TP
+
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
 from ecommerce_stream.app import app
 
@@ -24,3 +26,10 @@ dead_letter_topic = app.topic(
     value_type=bytes,
     value_serializer="raw",
 )
+
+
+def partitions_of(topic: str) -> list[TP]:
+    """Every partition of a topic: as the cluster reported it to this worker's consumer, or as
+    configured for a topic it does not read."""
+    count = app.consumer.topic_partitions(topic) or app.conf.topic_partitions
+    return [TP(topic, partition) for partition in range(count)]

@@ -10,13 +10,11 @@ from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from faust.types import TP
-
 from ecommerce_stream import metrics
 from ecommerce_stream.analytics.agents import analytics_store
 from ecommerce_stream.app import app, clickhouse, mysql
 from ecommerce_stream.outbox import repository as outbox
-from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ, ORDERS_ANALYTICS
+from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ, ORDERS_ANALYTICS, partitions_of
 from ecommerce_stream.wire import ApiModel
 
 log = logging.getLogger(__name__)
@@ -87,8 +85,7 @@ async def _consumer_lag() -> int:
 
 async def _dead_letters() -> int:
     """Every message ever dead-lettered, by any worker: the dead-letter topic's end offsets."""
-    partitions = [TP(ORDER_EVENTS_DLQ, p) for p in range(app.conf.topic_partitions)]
-    ends = await app.consumer.highwaters(*partitions)
+    ends = await app.consumer.highwaters(*partitions_of(ORDER_EVENTS_DLQ))
     return sum(ends.values())
 
 

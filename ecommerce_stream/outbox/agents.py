@@ -6,15 +6,13 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from faust.types import TP
-
 from ecommerce_stream.analytics.agents import analytics_store
 from ecommerce_stream.app import app, mysql, settings
 from ecommerce_stream.outbox.audit import Offsets, OutboxAudit
 from ecommerce_stream.outbox.publisher import EventPublisher
 from ecommerce_stream.outbox.relay import OutboxRelay
 from ecommerce_stream.stores.kafka import GroupOffsets
-from ecommerce_stream.topics import ORDER_EVENTS, ORDERS_ANALYTICS
+from ecommerce_stream.topics import ORDER_EVENTS, ORDERS_ANALYTICS, partitions_of
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +35,14 @@ group_offsets = GroupOffsets(
 )
 
 
-def _partitions(topic: str) -> list[TP]:
-    count = app.consumer.topic_partitions(topic) or app.conf.topic_partitions
-    return [TP(topic, partition) for partition in range(count)]
-
-
 async def _committed_offsets() -> Offsets:
     return await group_offsets.committed(
-        [*_partitions(ORDER_EVENTS), *_partitions(ORDERS_ANALYTICS)]
+        [*partitions_of(ORDER_EVENTS), *partitions_of(ORDERS_ANALYTICS)]
     )
 
 
 async def _end_offsets() -> tuple[Offsets, Offsets]:
-    events, rows = _partitions(ORDER_EVENTS), _partitions(ORDERS_ANALYTICS)
+    events, rows = partitions_of(ORDER_EVENTS), partitions_of(ORDERS_ANALYTICS)
     ends = await app.consumer.highwaters(*events, *rows)
     return {tp: ends[tp] for tp in events}, {tp: ends[tp] for tp in rows}
 
