@@ -11,18 +11,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
+from ecommerce_stream.orders.domain import newest_per_order
 
 LedgerRow = dict[str, Any]
-
-
-def newest_per_order(rows: Iterable[OrderAnalyticsRow]) -> dict[str, OrderAnalyticsRow]:
-    """Several versions of one order in a batch: only the newest matters, the others cancel."""
-    newest: dict[str, OrderAnalyticsRow] = {}
-    for row in rows:
-        kept = newest.get(row.order_id)
-        if kept is None or row.version > kept.version:
-            newest[row.order_id] = row
-    return newest
 
 
 def ledger_rows(
@@ -32,6 +23,7 @@ def ledger_rows(
     ledger row of its newest version with sign 1 or 0). Versions not newer than the applied
     one are duplicates or stale replays and add nothing."""
     out: list[LedgerRow] = []
+    # Several versions of one order in a batch: the older ones cancel out.
     for order_id, row in newest_per_order(batch).items():
         previous = applied.get(order_id)
         if previous is not None and row.version <= int(previous["version"]):

@@ -1,5 +1,5 @@
 """Order rules as plain code with no I/O: statuses and their transitions, money and totals, the
-soft-delete retention window."""
+soft-delete retention window, which of several versions of an order counts."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from ecommerce_stream.errors import Conflict
 
@@ -71,3 +72,26 @@ def to_money(amount: Decimal) -> Decimal:
 def order_total(lines: Iterable[tuple[int, Decimal]]) -> Decimal:
     """Σ quantity × price over (quantity, price) lines, in exact decimal cents."""
     return to_money(sum((quantity * price for quantity, price in lines), Decimal("0")))
+
+
+class Versioned(Protocol):
+    """Anything describing one version of an order: an analytics row, a relayed event."""
+
+    @property
+    def order_id(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+VersionedT = TypeVar("VersionedT", bound=Versioned)
+
+
+def newest_per_order(items: Iterable[VersionedT]) -> dict[str, VersionedT]:
+    """Of several versions of an order only the newest counts: the version decides."""
+    newest: dict[str, VersionedT] = {}
+    for item in items:
+        kept = newest.get(item.order_id)
+        if kept is None or item.version > kept.version:
+            newest[item.order_id] = item
+    return newest

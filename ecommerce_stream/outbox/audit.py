@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from faust.types import TP
 
 from ecommerce_stream import metrics
+from ecommerce_stream.orders.domain import newest_per_order
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.outbox.relay import retry_delay
 from ecommerce_stream.stores.mysql import MySQL
@@ -77,12 +78,8 @@ def lost_events(
 ) -> list[outbox.RelayedEvent]:
     """The newest relayed event of each order whose version ClickHouse has not reached (the
     transformer describes an order by its live state, so one event per order is enough)."""
-    newest: dict[str, outbox.RelayedEvent] = {}
-    for event in relayed:
-        kept = newest.get(event.order_id)
-        if kept is None or event.version > kept.version:
-            newest[event.order_id] = event
-    return [event for event in newest.values() if applied.get(event.order_id, 0) < event.version]
+    newest = newest_per_order(relayed).values()
+    return [event for event in newest if applied.get(event.order_id, 0) < event.version]
 
 
 class OutboxAudit:
@@ -91,7 +88,7 @@ class OutboxAudit:
         mysql: MySQL,
         committed_offsets: Callable[[], Awaitable[Offsets]],
         end_offsets: Callable[[], Awaitable[tuple[Offsets, Offsets]]],
-        applied_versions: Callable[[Sequence[str]], Awaitable[Mapping[str, int]]],
+        applied_versions: Callable[[Collection[str]], Awaitable[Mapping[str, int]]],
         chunk: int = 2000,
     ) -> None:
         self._mysql = mysql
@@ -111,13 +108,14 @@ class OutboxAudit:
         if safe is None:
             return 0
         requeued = 0
+        async with self._mysql.cursor() as cur:
+            bookmark = await outbox.audit_bookmark(cur)
         while True:
             async with self._mysql.cursor() as cur:
-                bookmark = await outbox.audit_bookmark(cur)
                 relayed = await outbox.relayed_between(cur, bookmark, safe, self._chunk)
             if not relayed:
                 return requeued
-            applied = await self._applied_versions(sorted({e.order_id for e in relayed}))
+            applied = await self._applied_versions({event.order_id for event in relayed})
             lost = lost_events(relayed, applied)
             async with self._mysql.transaction() as cur:
                 for event in lost:
@@ -128,10 +126,8 @@ class OutboxAudit:
                         event.version,
                     )
                     await outbox.requeue(cur, event.id, retry_delay(event.attempts + 1))
-                last = relayed[-1]
-                await outbox.save_audit_bookmark(
-                    cur, outbox.AuditBookmark(last.processed_at, last.id)
-                )
+                bookmark = outbox.AuditBookmark(relayed[-1].processed_at, relayed[-1].id)
+                await outbox.save_audit_bookmark(cur, bookmark)
             metrics.outbox_audit_checked.inc(len(relayed))
             metrics.outbox_audit_requeued.inc(len(lost))
             requeued += len(lost)

@@ -4,7 +4,7 @@ the committed offsets, checks every relayed row once (across chunks, past ties i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping
 
 from faust.types import TP
 
@@ -30,7 +30,7 @@ class FakePipeline:
     async def end_offsets(self) -> tuple[Offsets, Offsets]:
         return {EVENTS: 10}, {ROWS: 10}
 
-    async def applied_versions(self, order_ids: Sequence[str]) -> Mapping[str, int]:
+    async def applied_versions(self, order_ids: Collection[str]) -> Mapping[str, int]:
         self.asked += order_ids
         return {
             order_id: self.applied[order_id] for order_id in order_ids if order_id in self.applied
