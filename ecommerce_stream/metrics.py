@@ -56,3 +56,9 @@ analytics_query_seconds = Histogram(
     ["endpoint"],
     buckets=SECONDS,
 )
+kafka_offset_jumps = Counter(
+    "ecommerce_kafka_offset_jumps",
+    "Records that arrived ahead of their partition's next unread offset: read_again (the"
+    " partition was sought back) or hole (the log no longer holds the offsets passed over).",
+    ["topic", "outcome"],
+)

@@ -1,5 +1,5 @@
-"""Kafka plumbing Faust lacks: a transport with a shorter consumer fetch wait, and the consumer
-group's committed offsets.
+"""Kafka plumbing Faust lacks: a consumer that never commits past a record it did not process,
+a transport with a shorter consumer fetch wait, and the consumer group's committed offsets.
 
 Faust builds its consumer with `fetch_max_wait_ms=1500` and no setting to change it. aiokafka
 keeps one fetch request in flight per broker, and leaves out of it the partitions whose records
@@ -13,13 +13,21 @@ few empty fetches a second when idle."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 import aiokafka
 from aiokafka.admin import AIOKafkaAdminClient
+from faust.transport.consumer import ensure_TP
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import TP
+from faust.types import TP, Message
+
+from ecommerce_stream import metrics
+from ecommerce_stream.stores.reads import Hole, PartitionReads, Verdict, next_commit
+
+log = logging.getLogger(__name__)
 
 
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -32,8 +40,135 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
 
 class Consumer(faust_aiokafka.Consumer):
+    """Faust's consumer, made to keep at-least-once across rebalances (Faust issue #596; the
+    whole story is in docs/upstream/faust-rebalance-gap.md):
+
+    - No record reaches a stream while `perform_seek` runs: Faust resumes the partitions before
+      it seeks them, so records fetched between aiokafka's seek of a partition and Faust's
+      bookkeeping of it went into the streams' queues, which the recovery then clears.
+    - On a topic that cannot have gaps, a record ahead of the partition's next unread offset is
+      never delivered and never taken for a gap: the partition is sought back to the first
+      unread record, which is read again. Only offsets the log does not hold (expired, or
+      missing when read again) are passed over, as holes.
+    - The commit of such a topic moves only through an unbroken run of processed offsets (or
+      holes) from the committed one; Faust's own check lets the first record go (#606)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reads: PartitionReads[TP] = PartitionReads()
+        self._holes: defaultdict[TP, list[Hole]] = defaultdict(list)
+
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    def _without_gaps(self, tp: TP) -> bool:
+        """Offsets of this partition run without gaps: not a table's compacted changelog, and
+        no transaction markers (those come only with exactly-once processing)."""
+        return (
+            not self.in_transaction
+            and not self._is_changelog_tp(tp)
+            and self.app.topics.acks_enabled_for(tp.topic)
+        )
+
+    async def perform_seek(self) -> None:
+        # Faust's callers resume the flow themselves, right as they clear the streams' queues;
+        # it is given back here only if the seek fails, so a failure cannot stall the worker.
+        was_active = self.flow_active
+        self.stop_flow()
+        try:
+            await super().perform_seek()
+        except BaseException:
+            if was_active:
+                self.resume_flow()
+            raise
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        committed = await super().seek_to_committed()
+        for tp, offset in committed.items():
+            self._reads.seek(ensure_TP(tp), offset if offset is not None and offset >= 0 else None)
+        return committed
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        await super().seek(partition, offset)
+        self._reads.seek(ensure_TP(partition), offset)
+
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        self._reads.forget(revoked)
+        for tp in revoked:
+            self._holes.pop(tp, None)
+        await super().on_partitions_revoked(revoked)
+
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
+        sought_back: set[TP] = set()
+        async for tp, message in super().getmany(timeout):
+            if tp in sought_back:
+                continue  # the rest of this fetch is ahead too: it comes again, in order
+            if not self._without_gaps(tp):
+                yield tp, message
+                continue
+            verdict = self._reads.judge(tp, message.offset)
+            if verdict is Verdict.ALREADY_READ:
+                continue
+            if verdict is Verdict.AHEAD and await self._seek_back(tp, message.offset):
+                sought_back.add(tp)
+                continue
+            self._reads.delivered(tp, message.offset)
+            # Faust's drain loop compares each record with its own read offset and takes a jump
+            # for a gap: the continuity was judged here, so it is told there was none.
+            self._read_offset[tp] = message.offset
+            yield tp, message
+
+    async def _seek_back(self, tp: TP, ahead: int) -> bool:
+        """A record at `ahead` came before the next unread one: seek back to read the skipped
+        records again (True: deliver nothing of this fetch), or, if the log does not hold
+        them, pass them over as a hole (False: deliver the record)."""
+        next_unread = self._reads.next_unread(tp)
+        assert next_unread is not None, "judged AHEAD only against a known offset"
+        try:
+            log_start = (await self.earliest_offsets(tp)).get(tp, 0)
+        except Exception as error:  # judged again on the next fetch
+            log.warning("%s: cannot read the log start, holding the partition: %r", tp, error)
+            return True
+        first_held = max(next_unread, log_start)
+        if first_held > next_unread:
+            self._pass_over(tp, Hole(next_unread, first_held), "expired by retention before")
+        if first_held == ahead:
+            return False
+        if self._reads.sought_back_before(tp, first_held, ahead):
+            self._pass_over(tp, Hole(first_held, ahead), "missing when read again, before")
+            return False
+        log.warning(
+            "%s: offset %d arrived while %d was the next unread; reading again from %d",
+            tp,
+            ahead,
+            next_unread,
+            first_held,
+        )
+        metrics.kafka_offset_jumps.labels(tp.topic, "read_again").inc()
+        try:
+            await self.seek_wait({tp: first_held})
+        except Exception as error:  # e.g. revoked meanwhile: judged again on the next fetch
+            log.warning("%s: seeking back to %d failed: %r", tp, first_held, error)
+            return True
+        self._reads.sought_back(tp, first_held, ahead)
+        return True
+
+    def _pass_over(self, tp: TP, hole: Hole, why: str) -> None:
+        log.error("%s: offsets %d..%d %s being read", tp, hole.begin, hole.end - 1, why)
+        metrics.kafka_offset_jumps.labels(tp.topic, "hole").inc()
+        self._holes[tp].append(hole)
+
+    def _new_offset(self, tp: TP) -> int | None:
+        if not self._without_gaps(tp):
+            return super()._new_offset(tp)
+        acked = self._acked[tp]
+        acked.sort()
+        offset, used = next_commit(self._committed_offset[tp], acked, self._holes.get(tp, ()))
+        self._acked_index[tp].difference_update(acked[:used])
+        del acked[:used]
+        if offset is not None and tp in self._holes:
+            self._holes[tp] = [hole for hole in self._holes[tp] if hole.end > offset]
+        return offset
 
 
 class Transport(faust_aiokafka.Transport):
