@@ -54,7 +54,7 @@ export CLICKHOUSE_DATA_DIR := $(STACK_DIR)/chdb
 export FAUST_DATA_DIR := $(STACK_DIR)/faust
 
 .PHONY: help install up down status migrate seed run test test-in-profile test-faults \
-	faults-in-profile bench bench-in-profile lint
+	faults-in-profile churn-drill bench bench-in-profile lint
 
 help:
 	@echo "make run    install what is missing, start MariaDB + Kafka, seed, serve http://localhost:3000"
@@ -62,6 +62,8 @@ help:
 	@echo "make bench  benchmarks on their own stack, beside the original design and raw limits"
 	@echo "            (BENCH_QUICK=1: a quick run; results in bench/results/)"
 	@echo "make lint   ruff and mypy"
+	@echo "make test-faults   the fault drills on a 3-broker stack (CI runs them after make test)"
+	@echo "make churn-drill    the rebalancing drill RUNS times (10) with the outbox audit off"
 
 install: $(STAMP) $(WEB_STAMP)
 	@devstack/install-system.sh
@@ -102,6 +104,11 @@ test:
 # The fault drills (tests/faults): kill, restart and starve the services under load.
 test-faults:
 	@$(MAKE) --no-print-directory PROFILE=faults faults-in-profile
+
+# The rebalancing drill RUNS times with the outbox audit off: lost orders per run (a measurement).
+RUNS ?= 10
+churn-drill: install
+	@devstack/churn-drill.sh $(RUNS)
 
 faults-in-profile: install
 	@FAULT_TESTS=1 devstack/test.sh tests/faults $(PYTEST_ARGS)
