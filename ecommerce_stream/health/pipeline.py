@@ -7,7 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from ecommerce_stream import metrics
@@ -15,11 +15,14 @@ from ecommerce_stream.analytics.agents import analytics_store
 from ecommerce_stream.app import app, clickhouse, mysql
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ, ORDERS_ANALYTICS, partitions_of
-from ecommerce_stream.wire import ApiModel
+from ecommerce_stream.wire import ApiModel, UtcTimestamp
 
 log = logging.getLogger(__name__)
 
 CHECK_TIMEOUT_SECONDS = 2.0
+# An event the outbox audit had to relay again keeps the pipeline "degraded" this long: long
+# enough for an operator to see it, after which the tally still shows it happened.
+AUDIT_ALARM_WINDOW = timedelta(hours=1)
 ValueT = TypeVar("ValueT")
 
 
@@ -40,10 +43,18 @@ class PipelineFigures(ApiModel):
     freshness_seconds: float | None  # the oldest change not yet visible in ClickHouse; 0: none
     dead_letters: int | None
     newest_analytics_row_age_seconds: float | None
+    # Events the outbox audit found missing from ClickHouse and relayed again, by any worker:
+    # each one means a record was skipped upstream.
+    events_relayed_again: int | None = None
+    last_relayed_again_at: UtcTimestamp | None = None
 
 
 class Health(ApiModel):
-    status: str  # "ok" when every store answers and the worker is ready, else "degraded"
+    # "ok" when every store answers, the worker is ready and no alarm is raised, else
+    # "degraded"; the HTTP status says only whether this worker can serve (503 if not).
+    status: str
+    serving: bool
+    alarms: list[str]
     worker: WorkerStatus
     mysql: StoreStatus
     kafka: StoreStatus
@@ -96,6 +107,24 @@ async def _freshness() -> float:
     return 0.0 if oldest is None else max(0.0, (datetime.now(UTC) - oldest).total_seconds())
 
 
+async def _audit_tally() -> outbox.AuditTally:
+    async with mysql.cursor() as cur:
+        return await outbox.audit_tally(cur)
+
+
+def alarms(figures: PipelineFigures, now: datetime) -> list[str]:
+    """What an operator must look at even though every store answers."""
+    found = []
+    last = figures.last_relayed_again_at
+    if last is not None and now - last < AUDIT_ALARM_WINDOW:
+        found.append(
+            f"the outbox audit relayed {figures.events_relayed_again} lost event(s) again,"
+            f" the last at {last.isoformat(timespec='seconds')}: a record was skipped between"
+            " the relay and ClickHouse (see the worker log's ERROR lines)"
+        )
+    return found
+
+
 def _worker_status() -> WorkerStatus:
     assigned = len(app.consumer.assignment()) if app.consumer else 0
     ready = assigned > 0 and not app.rebalancing
@@ -105,12 +134,13 @@ def _worker_status() -> WorkerStatus:
 
 
 async def pipeline_figures() -> PipelineFigures:
-    (_, backlog), (_, lag), (_, fresh), (_, dead), (_, age) = await asyncio.gather(
+    (_, backlog), (_, lag), (_, fresh), (_, dead), (_, age), (_, tally) = await asyncio.gather(
         _check(_outbox_backlog()),
         _check(_consumer_lag()),
         _check(_freshness()),
         _check(_dead_letters()),
         _check(analytics_store.newest_row_age_seconds()),
+        _check(_audit_tally()),
     )
     return PipelineFigures(
         outbox_backlog=backlog,
@@ -118,6 +148,8 @@ async def pipeline_figures() -> PipelineFigures:
         freshness_seconds=fresh,
         dead_letters=dead,
         newest_analytics_row_age_seconds=age,
+        events_relayed_again=tally.requeued_total if tally else None,
+        last_relayed_again_at=tally.last_requeued_at if tally else None,
     )
 
 
@@ -148,13 +180,18 @@ async def health() -> Health:
     )
     worker = _worker_status()
     statuses = (worker, mysql_status, kafka_status, clickhouse_status)
+    serving = all(s.status == "ok" for s in statuses)
+    figures = await latest.get()
+    raised = alarms(figures, datetime.now(UTC))
     return Health(
-        status="ok" if all(s.status == "ok" for s in statuses) else "degraded",
+        status="ok" if serving and not raised else "degraded",
+        serving=serving,
+        alarms=raised,
         worker=worker,
         mysql=mysql_status,
         kafka=kafka_status,
         clickhouse=clickhouse_status,
-        pipeline=await latest.get(),
+        pipeline=figures,
     )
 
 

@@ -82,6 +82,24 @@ def lost_events(
     return [event for event in newest if applied.get(event.order_id, 0) < event.version]
 
 
+def _record(event: outbox.RelayedEvent) -> str:
+    if event.partition is None:
+        return "order.events (partition and offset not kept)"
+    return f"order.events partition {event.partition} offset {event.offset}"
+
+
+def _offsets_of(committed: Offsets, partition: int | None) -> str:
+    """The group's committed offsets of that partition number, in both topics."""
+    found = [f"{tp.topic}[{tp.partition}]={offset}" for tp, offset in committed.items()]
+    if partition is not None:
+        found = [
+            f"{tp.topic}[{tp.partition}]={offset}"
+            for tp, offset in committed.items()
+            if tp.partition == partition
+        ]
+    return ", ".join(sorted(found)) or "none"
+
+
 class OutboxAudit:
     def __init__(
         self,
@@ -119,13 +137,18 @@ class OutboxAudit:
             lost = lost_events(relayed, applied)
             async with self._mysql.transaction() as cur:
                 for event in lost:
-                    log.warning(
-                        "order %s version %d was relayed but never reached ClickHouse:"
-                        " relaying it again",
+                    # An alarm, not a repair loop: something upstream skipped this record.
+                    log.error(
+                        "order %s version %d was relayed to %s but never reached ClickHouse"
+                        " (group offsets then: %s); relaying it again",
                         event.order_id,
                         event.version,
+                        _record(event),
+                        _offsets_of(committed, event.partition),
                     )
                     await outbox.requeue(cur, event.id, retry_delay(event.attempts + 1))
+                if lost:
+                    await outbox.count_requeued(cur, len(lost))
                 bookmark = outbox.AuditBookmark(relayed[-1].processed_at, relayed[-1].id)
                 await outbox.save_audit_bookmark(cur, bookmark)
             metrics.outbox_audit_checked.inc(len(relayed))

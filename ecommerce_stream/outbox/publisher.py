@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Awaitable
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.structs import RecordMetadata
 
 from ecommerce_stream.settings import Settings
 
@@ -34,11 +35,11 @@ class EventPublisher:
                     self._producer = producer
         return self._producer
 
-    async def publish(self, order_id: str, payload: bytes) -> Awaitable[object]:
+    async def publish(self, order_id: str, payload: bytes) -> Awaitable[RecordMetadata]:
         """Queue one event keyed by its order (one order, one partition, in order); the
         returned future resolves when the brokers acknowledged it."""
         producer = await self._started()
-        ack: Awaitable[object] = await producer.send(
+        ack: Awaitable[RecordMetadata] = await producer.send(
             self._topic, value=payload, key=order_id.encode()
         )
         return ack

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from ecommerce_stream import metrics
 from ecommerce_stream.outbox import repository as outbox
@@ -17,8 +18,19 @@ from ecommerce_stream.stores.mysql import MySQL
 
 log = logging.getLogger(__name__)
 
+
+class Delivery(Protocol):
+    """The brokers' acknowledgement of one record (aiokafka's RecordMetadata)."""
+
+    @property
+    def partition(self) -> int: ...
+
+    @property
+    def offset(self) -> int: ...
+
+
 # send(key, value) -> an awaitable that resolves when the brokers acknowledged the message.
-Publish = Callable[[str, bytes], Awaitable[Awaitable[object]]]
+Publish = Callable[[str, bytes], Awaitable[Awaitable[Delivery]]]
 
 MAX_BACKOFF_SECONDS = 60.0
 
@@ -93,7 +105,7 @@ class OutboxRelay:
                 acks.append(_failed(error))
         results = await asyncio.gather(*acks, return_exceptions=True)
         done = [
-            row.id
+            outbox.Published(row.id, result.partition, result.offset)
             for row, result in zip(rows, results, strict=True)
             if not isinstance(result, BaseException)
         ]
@@ -119,5 +131,5 @@ class OutboxRelay:
             return await outbox.delete_processed_before(cur, cutoff, batch)
 
 
-async def _failed(error: BaseException) -> None:
+async def _failed(error: BaseException) -> Delivery:
     raise error

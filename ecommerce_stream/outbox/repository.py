@@ -60,13 +60,30 @@ async def fetch_pending(cur: aiomysql.Cursor, limit: int) -> list[PendingEvent]:
     ]
 
 
-async def mark_processed(cur: aiomysql.Cursor, ids: Sequence[int]) -> None:
-    if ids:
-        placeholders = ", ".join(["%s"] * len(ids))
+@dataclass(frozen=True, slots=True)
+class Published:
+    """An outbox row the brokers acknowledged, and where its record landed."""
+
+    id: int
+    partition: int
+    offset: int
+
+
+async def mark_processed(cur: aiomysql.Cursor, published: Sequence[Published]) -> None:
+    if published:
+        # One statement for the whole batch: each row's address through a CASE on its id.
+        cases = " ".join(["WHEN %s THEN %s"] * len(published))
+        placeholders = ", ".join(["%s"] * len(published))
         await cur.execute(
-            "UPDATE outbox SET processed = TRUE, processed_at = UTC_TIMESTAMP(6), last_error = NULL"
+            "UPDATE outbox SET processed = TRUE, processed_at = UTC_TIMESTAMP(6),"
+            f" last_error = NULL, published_partition = CASE id {cases} END,"
+            f" published_offset = CASE id {cases} END"
             f" WHERE id IN ({placeholders})",
-            tuple(ids),
+            (
+                *(value for row in published for value in (row.id, row.partition)),
+                *(value for row in published for value in (row.id, row.offset)),
+                *(row.id for row in published),
+            ),
         )
 
 
@@ -77,6 +94,9 @@ class RelayedEvent:
     version: int
     processed_at: datetime
     attempts: int
+    # Where the record landed (None: relayed before migration 0009 kept it).
+    partition: int | None = None
+    offset: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +135,8 @@ async def relayed_between(
     """Rows processed after the bookmark and by `until`, oldest first, with the order version
     each event carries. Orders purged since are left out: nothing is left to describe."""
     await cur.execute(
-        "SELECT o.id, o.aggregate_id, o.processed_at, o.attempts,"
-        " CAST(JSON_EXTRACT(o.payload, '$.version') AS UNSIGNED) AS version"
+        "SELECT o.id, o.aggregate_id, o.processed_at, o.attempts, o.published_partition,"
+        " o.published_offset, CAST(JSON_EXTRACT(o.payload, '$.version') AS UNSIGNED) AS version"
         " FROM outbox AS o JOIN orders ON orders.id = o.aggregate_id"
         " WHERE o.processed = TRUE AND o.processed_at <= %s"
         " AND (o.processed_at > %s OR (o.processed_at = %s AND o.id > %s))"
@@ -130,6 +150,8 @@ async def relayed_between(
             version=int(row["version"]),
             processed_at=row["processed_at"],
             attempts=row["attempts"],
+            partition=row["published_partition"],
+            offset=row["published_offset"],
         )
         for row in await cur.fetchall()
     ]
@@ -143,6 +165,27 @@ async def requeue(cur: aiomysql.Cursor, event_id: int, delay: timedelta) -> None
         " available_at = UTC_TIMESTAMP(6) + INTERVAL %s MICROSECOND WHERE id = %s",
         (int(delay.total_seconds() * 1_000_000), event_id),
     )
+
+
+async def count_requeued(cur: aiomysql.Cursor, requeued: int) -> None:
+    """The audit's tally, shared by every worker through MySQL."""
+    await cur.execute(
+        "UPDATE outbox_audit SET requeued_total = requeued_total + %s,"
+        " last_requeued_at = UTC_TIMESTAMP(6) WHERE id = 1",
+        (requeued,),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditTally:
+    requeued_total: int
+    last_requeued_at: datetime | None
+
+
+async def audit_tally(cur: aiomysql.Cursor) -> AuditTally:
+    await cur.execute("SELECT requeued_total, last_requeued_at FROM outbox_audit WHERE id = 1")
+    row = await cur.fetchone()
+    return AuditTally(int(row["requeued_total"]), row["last_requeued_at"])
 
 
 async def mark_failed(cur: aiomysql.Cursor, event_id: int, error: str, retry_at: datetime) -> None:

@@ -1,5 +1,6 @@
 """The outbox audit through the running stack: an event the outbox says was published but that
-never reached ClickHouse is found and relayed again, and the analytics become exact."""
+never reached ClickHouse is found and relayed again, the analytics become exact, and the
+health check raises the alarm (the audit repairing anything means something upstream broke)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,20 @@ async def test_an_event_lost_after_publishing_is_relayed_again(
         return bool(row["processed"])
 
     await poll(relayed_again, timeout=30)
+
+    async def alarm_raised() -> dict[str, object] | None:
+        async with http.get(f"{app_server}/api/health") as response:
+            health: dict[str, object] = await response.json()
+            raised = response.status == 200 and health["status"] == "degraded"
+            return health if raised and health["alarms"] else None
+
+    health = await poll(alarm_raised, timeout=10)
+    assert health["serving"] is True
+    [alarm] = health["alarms"]
+    assert "relayed 1 lost event(s) again" in alarm
+    pipeline = health["pipeline"]
+    assert isinstance(pipeline, dict) and pipeline["eventsRelayedAgain"] == 1
+    # The operator has read it: later tests expect a quiet pipeline.
+    await mysql.fetch_all(
+        "UPDATE outbox_audit SET requeued_total = 0, last_requeued_at = NULL WHERE id = 1"
+    )

@@ -5,6 +5,7 @@ MySQL. The schedule's sleeps are the drill's timeline, not waits for a condition
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from pathlib import Path
 
@@ -14,7 +15,17 @@ from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
 from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ, ORDERS_ANALYTICS
 from tests.conftest import messages_with_key, poll
-from tests.faults.conftest import Load, Worker, agree, outage, under_load
+from tests.faults.conftest import (
+    Load,
+    Worker,
+    agree,
+    backlog_of_at_least,
+    outage,
+    port_closed,
+    under_load,
+)
+
+COMMIT_INTERVAL_SECONDS = 2.8  # Faust's broker_commit_interval
 
 
 async def test_worker_killed_mid_load_and_restarted(
@@ -34,7 +45,11 @@ async def test_worker_killed_mid_load_and_restarted(
 
 async def test_kafka_down_for_ten_seconds(worker: Worker, mysql: MySQL, settings: Settings) -> None:
     load = Load(worker.url)
-    repaired = await under_load(load, 25, outage(["kafka.sh", "stop"], ["kafka.sh", "start"], 10))
+    # A second of orders waiting in the outbox: the relay found no broker.
+    kafka_down = outage(
+        ["kafka.sh", "stop"], ["kafka.sh", "start"], 10, backlog_of_at_least(mysql, 20)
+    )
+    repaired = await under_load(load, 25, kafka_down)
 
     assert set(load.statuses) == {201}, "orders must still be taken while Kafka is down"
     await agree("all Kafka brokers stopped 10 s", load, mysql, settings, worker.url, repaired)
@@ -42,7 +57,9 @@ async def test_kafka_down_for_ten_seconds(worker: Worker, mysql: MySQL, settings
 
 async def test_mariadb_restarted(worker: Worker, mysql: MySQL, settings: Settings) -> None:
     load = Load(worker.url)
-    restart = outage(["mariadb.sh", "stop"], ["mariadb.sh", "start"], 4)
+    restart = outage(
+        ["mariadb.sh", "stop"], ["mariadb.sh", "start"], 4, port_closed(settings.mysql_port)
+    )
     repaired = await under_load(load, 25, restart)
 
     assert set(load.statuses) <= {201, 503}, load.statuses  # never a 500
@@ -66,15 +83,36 @@ async def _committed(settings: Settings) -> dict[int, int | None]:
         await consumer.stop()
 
 
+def _insert_failures(worker: Worker) -> int:
+    """Failed sink inserts, as the worker logged them."""
+    return worker.log_path.read_text(errors="replace").count("rows into ClickHouse failed")
+
+
+async def _settled(settings: Settings) -> dict[int, int | None]:
+    """The committed offsets once they stopped moving for longer than Faust's commit interval
+    (the batches in flight when the switch flipped are committed by then)."""
+    readings: list[tuple[float, dict[int, int | None]]] = []
+
+    async def unchanged_for_a_while() -> dict[int, int | None] | None:
+        now, offsets = time.monotonic(), await _committed(settings)
+        if not readings or readings[-1][1] != offsets:
+            readings.append((now, offsets))
+        changed_at, latest = readings[-1]
+        return latest if now - changed_at > COMMIT_INTERVAL_SECONDS + 0.5 else None
+
+    settled: dict[int, int | None] = await poll(unchanged_for_a_while, timeout=30, interval=0.5)
+    return settled
+
+
 async def test_clickhouse_inserts_failing(
     worker: Worker, mysql: MySQL, settings: Settings, fault_switches: Path
 ) -> None:
     committed: list[dict[int, int | None]] = []
+    failures_before = _insert_failures(worker)
 
     async def failing_inserts() -> None:
         (fault_switches / "clickhouse-inserts").touch()
-        await asyncio.sleep(3)  # batches in flight when the switch flipped settle
-        committed.append(await _committed(settings))
+        committed.append(await _settled(settings))
         await asyncio.sleep(7)
         committed.append(await _committed(settings))
         (fault_switches / "clickhouse-inserts").unlink()
@@ -82,6 +120,7 @@ async def test_clickhouse_inserts_failing(
     load = Load(worker.url)
     repaired = await under_load(load, 25, failing_inserts)
 
+    assert _insert_failures(worker) > failures_before, "no insert failed: the fault never bit"
     assert committed[0] == committed[1], "offsets moved while no insert succeeded"
     await agree("ClickHouse inserts failing 10 s", load, mysql, settings, worker.url, repaired)
 
@@ -111,7 +150,13 @@ async def test_one_of_three_brokers_killed(
     worker: Worker, mysql: MySQL, settings: Settings
 ) -> None:
     load = Load(worker.url)
-    kill_one = outage(["kafka.sh", "kill-broker", "1"], ["kafka.sh", "start-broker", "1"], 10)
+    broker_1 = settings.kafka_brokers.split(",")[1].rpartition(":")[2]
+    kill_one = outage(
+        ["kafka.sh", "kill-broker", "1"],
+        ["kafka.sh", "start-broker", "1"],
+        10,
+        port_closed(int(broker_1)),
+    )
     repaired = await under_load(load, 25, kill_one)
 
     assert set(load.statuses) == {201}

@@ -6,51 +6,16 @@ counted twice."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
-from ecommerce_stream.settings import PROJECT_ROOT, Settings
+from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
 from tests.conftest import poll
 from tests.faults.conftest import STACK_DIR, Load, Worker, agree
-
-CLICKHOUSE_HTTP_PORT_OFFSET = 80  # beside the app's port, inside the profile's own range
-
-
-@pytest.fixture
-async def clickhouse_url(settings: Settings) -> AsyncIterator[str]:
-    """The shared ClickHouse, loaded from MySQL with `rebuild-analytics` (as when moving from
-    the embedded engine to a server): the drills before this one filled MySQL already."""
-    port = settings.port + CLICKHOUSE_HTTP_PORT_OFFSET
-    url = f"http://127.0.0.1:{port}"
-    endpoint = PROJECT_ROOT / "devstack" / "clickhouse_http.py"
-    with (STACK_DIR / "clickhouse-http.log").open("ab") as log:
-        server = subprocess.Popen(
-            [sys.executable, str(endpoint), str(STACK_DIR / "clickhouse-http"), str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-    async def answering() -> bool:
-        try:
-            async with aiohttp.ClientSession() as session, session.get(f"{url}/ping") as reply:
-                return reply.status == 200
-        except aiohttp.ClientError:
-            return False
-
-    await poll(answering, timeout=60, interval=0.25)
-    cli = str(PROJECT_ROOT / ".venv" / "bin" / "ecommerce-stream")
-    env = {**os.environ, "CLICKHOUSE_HOST": url}
-    await asyncio.to_thread(subprocess.run, [cli, "rebuild-analytics"], env=env, check=True)
-    yield url
-    server.terminate()
-    server.wait(timeout=30)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+import pytest
 from faust.types import TP
 
 from ecommerce_stream.orders.models import OrderStatusChanged, new_event
@@ -60,7 +61,8 @@ async def _relayed_orders(mysql: MySQL, count: int) -> list[str]:
         ]
         await outbox.add_events(cur, events)
         await cur.execute(
-            "UPDATE outbox SET processed = TRUE, processed_at = UTC_TIMESTAMP(6)"
+            "UPDATE outbox SET processed = TRUE, processed_at = UTC_TIMESTAMP(6),"
+            " published_partition = 0, published_offset = id"
         )  # one relay pass: one time for every row
     return order_ids
 
@@ -74,7 +76,7 @@ async def _requeued(mysql: MySQL) -> list[str]:
 
 
 async def test_lost_events_are_requeued_once_the_pipeline_is_past_them(
-    scratch_mysql: MySQL,
+    scratch_mysql: MySQL, caplog: pytest.LogCaptureFixture
 ) -> None:
     pipeline = FakePipeline()
     audit = OutboxAudit(
@@ -97,9 +99,24 @@ async def test_lost_events_are_requeued_once_the_pipeline_is_past_them(
 
     pipeline.committed = {EVENTS: 10, ROWS: 10}
     assert await audit.run() == 0  # the transformer is past the readings; the sink, not yet known
+    async with scratch_mysql.cursor() as cur:
+        assert (await outbox.audit_tally(cur)).requeued_total == 0
     assert await audit.run() == 2
     assert await _requeued(scratch_mysql) == [order_ids[1], order_ids[6]]
     assert sorted(pipeline.asked) == sorted(order_ids[:7])  # in chunks of 3, each once
+    async with scratch_mysql.cursor() as cur:
+        tally = await outbox.audit_tally(cur)
+    assert tally.requeued_total == 2 and tally.last_requeued_at is not None
+    alarms = [r for r in caplog.records if r.name == "ecommerce_stream.outbox.audit"]
+    assert [r.levelname for r in alarms] == ["ERROR", "ERROR"]
+    for order_id, record in zip((order_ids[1], order_ids[6]), alarms, strict=True):
+        [row] = await scratch_mysql.fetch_all(
+            "SELECT published_offset FROM outbox WHERE aggregate_id = %s", (order_id,)
+        )
+        message = record.getMessage()
+        assert order_id in message
+        assert f"order.events partition 0 offset {row['published_offset']}" in message
+        assert "order.events[0]=10" in message and "orders_analytics[0]=10" in message
 
     assert await audit.run() == 0  # the bookmark moved past them
     assert sorted(pipeline.asked) == sorted(order_ids[:7])

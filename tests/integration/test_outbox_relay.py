@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from dataclasses import dataclass
 
 from ecommerce_stream.orders.models import OrderStatusChanged, new_event
 from ecommerce_stream.outbox import repository as outbox
@@ -13,20 +14,27 @@ from ecommerce_stream.stores.mysql import MySQL
 from tests.conftest import poll
 
 
+@dataclass(frozen=True)
+class Ack:
+    partition: int
+    offset: int
+
+
 class FakeBroker:
-    """Acks every message, or refuses the ones whose order id is in `refuse`."""
+    """Acks every message (one partition, offsets counted from 0), or refuses the ones whose
+    order id is in `refuse`."""
 
     def __init__(self) -> None:
         self.published: list[tuple[str, bytes]] = []
         self.refuse: set[str] = set()
 
-    async def publish(self, order_id: str, payload: bytes) -> Awaitable[object]:
-        future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+    async def publish(self, order_id: str, payload: bytes) -> Awaitable[Ack]:
+        future: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
         if order_id in self.refuse:
             future.set_exception(ConnectionError("broker unavailable"))
         else:
             self.published.append((order_id, payload))
-            future.set_result(None)
+            future.set_result(Ack(partition=0, offset=len(self.published) - 1))
         return future
 
 
@@ -79,6 +87,14 @@ async def test_every_row_is_relayed_across_batches_and_only_once(scratch_mysql: 
     assert sorted(order_id for order_id, _ in broker.published) == sorted(
         f"order-{i}" for i in range(30)
     )
+    # Each row keeps where its record landed, for the outbox audit's alarm.
+    landed = await scratch_mysql.fetch_all(
+        "SELECT aggregate_id, published_partition, published_offset FROM outbox"
+    )
+    offset_of = {order_id: offset for offset, (order_id, _) in enumerate(broker.published)}
+    assert {
+        (row["aggregate_id"], row["published_partition"], row["published_offset"]) for row in landed
+    } == {(order_id, 0, offset) for order_id, offset in offset_of.items()}
 
 
 async def test_a_refused_publish_is_kept_counted_and_retried_later(scratch_mysql: MySQL) -> None:

@@ -273,10 +273,14 @@ function showHealth(health) {
     item.title = detail ? `${STORE_NAMES[store]}: ${detail}` : "";
   }
   const overall = $("pipeline-overall");
-  const state = health === null ? "unknown" : notOk.length ? "degraded" : "ok";
+  // Alarms: the stores answer, but something upstream went wrong (e.g. the outbox audit had
+  // to relay a lost event again).
+  const alarms = health?.alarms ?? [];
+  const state = health === null ? "unknown" : notOk.length || alarms.length ? "degraded" : "ok";
   if (overall.dataset.status !== state) overall.dataset.status = state;
   setText(overall, health === null ? "Health unknown: the server cannot be reached"
-    : notOk.length ? `Degraded: ${notOk.join(", ")} not OK` : "All systems normal");
+    : notOk.length ? `Degraded: ${notOk.join(", ")} not OK`
+    : alarms.length ? `Degraded: ${alarms.join("; ")}` : "All systems normal");
 
   const pipeline = health?.pipeline ?? {};
   setText($("fig-backlog"), formatCount(pipeline.outboxBacklog));
@@ -284,6 +288,8 @@ function showHealth(health) {
   setText($("fig-freshness"), seconds(pipeline.freshnessSeconds, "up to date"));
   setText($("fig-dlq"), formatCount(pipeline.deadLetters));
   $("fig-dlq").classList.toggle("warn", (pipeline.deadLetters ?? 0) > 0);
+  setText($("fig-relayed-again"), formatCount(pipeline.eventsRelayedAgain));
+  $("fig-relayed-again").classList.toggle("warn", (pipeline.eventsRelayedAgain ?? 0) > 0);
   setText($("fig-newest"), pipeline.newestAnalyticsRowAgeSeconds === null ? "none yet"
     : `${seconds(pipeline.newestAnalyticsRowAgeSeconds, "0 s")} ago`);
 }

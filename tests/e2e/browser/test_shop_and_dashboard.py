@@ -220,6 +220,7 @@ async def test_the_pipeline_panel_shows_every_store_ok(
     # A figure whose check timed out is null ("–"); a later poll brings it, so wait for one.
     for figure in ("#fig-backlog", "#fig-lag", "#fig-dlq"):
         await expect(dashboard.locator(figure)).to_have_text(re.compile(r"^\d[\d,]*$"))
+    await expect(dashboard.locator("#fig-relayed-again")).to_have_text("0")
     for figure in ("#fig-freshness", "#fig-newest"):
         await expect(dashboard.locator(figure)).not_to_have_text("–")
 
@@ -233,6 +234,27 @@ async def test_the_pipeline_panel_shows_every_store_ok(
     # The charts are drawn by the locally served Chart.js, not replaced by the "missing" note.
     assert await dashboard.evaluate("typeof window.Chart") == "function"
     await expect(dashboard.locator("canvas")).to_have_count(3)
+
+
+async def test_the_pipeline_panel_raises_the_outbox_audit_alarm(
+    context: BrowserContext, mysql: MySQL
+) -> None:
+    dashboard = await _open(context, "/dashboard.html")
+    await expect(dashboard.locator("#pipeline-overall")).to_have_text("All systems normal")
+    # What the audit records when it relays lost events again (tests/e2e/test_lost_event_repair
+    # makes it do so for real).
+    await mysql.fetch_all(
+        "UPDATE outbox_audit SET requeued_total = 3, last_requeued_at = UTC_TIMESTAMP(6)"
+    )
+    try:
+        overall = dashboard.locator("#pipeline-overall")
+        await expect(overall).to_have_attribute("data-status", "degraded")
+        await expect(overall).to_contain_text("relayed 3 lost event(s) again")
+        await expect(dashboard.locator("#fig-relayed-again")).to_have_text("3")
+        await expect(dashboard.locator("#fig-relayed-again")).to_have_class(re.compile("warn"))
+    finally:
+        await mysql.fetch_all("UPDATE outbox_audit SET requeued_total = 0, last_requeued_at = NULL")
+    await expect(dashboard.locator("#pipeline-overall")).to_have_text("All systems normal")
 
 
 async def test_the_date_range_drives_daily_sales_and_statuses(
