@@ -57,6 +57,7 @@ class Consumer(faust_aiokafka.Consumer):
         super().__init__(*args, **kwargs)
         self._reads: PartitionReads[TP] = PartitionReads()
         self._holes: defaultdict[TP, list[Hole]] = defaultdict(list)
+        self._gapless: dict[str, bool] = {}  # by topic: asked for every record
 
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
@@ -64,11 +65,14 @@ class Consumer(faust_aiokafka.Consumer):
     def _without_gaps(self, tp: TP) -> bool:
         """Offsets of this partition run without gaps: not a table's compacted changelog, and
         no transaction markers (those come only with exactly-once processing)."""
-        return (
-            not self.in_transaction
-            and not self._is_changelog_tp(tp)
-            and self.app.topics.acks_enabled_for(tp.topic)
-        )
+        gapless = self._gapless.get(tp.topic)
+        if gapless is None:
+            gapless = self._gapless[tp.topic] = (
+                not self.in_transaction
+                and not self._is_changelog_tp(tp)
+                and self.app.topics.acks_enabled_for(tp.topic)
+            )
+        return gapless
 
     async def perform_seek(self) -> None:
         # Faust's callers resume the flow themselves, right as they clear the streams' queues;
@@ -93,6 +97,7 @@ class Consumer(faust_aiokafka.Consumer):
         self._reads.seek(ensure_TP(partition), offset)
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        self._gapless.clear()  # subscriptions may change between generations
         self._reads.forget(revoked)
         for tp in revoked:
             self._holes.pop(tp, None)
