@@ -19,8 +19,10 @@ ifeq ($(PROFILE),test)
   MYSQL_PORT := $(shell echo $$(( 3317 + $(TEST_SLOT) )))
   KAFKA_PORT := $(shell echo $$(( 19092 + 100 * $(TEST_SLOT) )))
   PORT       := $(shell echo $$(( 3100 + $(TEST_SLOT) )))
-  # A fixed token for the admin API tests; `make run` takes ADMIN_TOKEN from the environment.
+  # Fixed tokens for the admin API and status change tests; `make run` takes ADMIN_TOKEN and
+  # SERVICE_TOKEN from the environment.
   export ADMIN_TOKEN := test-admin-token
+  export SERVICE_TOKEN := test-service-token
   # Secrets no log line contains by chance, so tests/security can search the logs for them.
   export MYSQL_PASSWORD := test-mysql-secret
   export CLICKHOUSE_PASSWORD := test-clickhouse-secret

@@ -14,7 +14,7 @@ from ecommerce_stream.settings import get_settings
 from ecommerce_stream.stores.clickhouse import make_clickhouse
 from ecommerce_stream.stores.kafka import Transport as KafkaTransport
 from ecommerce_stream.stores.mysql import MySQL
-from ecommerce_stream.web.errors import json_errors, server_log
+from ecommerce_stream.web.errors import json_errors, serve_parser_errors_as_json, server_log
 from ecommerce_stream.web.http import IDLE_CONNECTION_TIMEOUT_SECONDS, MAX_REQUEST_BODY_BYTES
 
 settings = get_settings()
@@ -46,9 +46,15 @@ app = faust.App(
             "keepalive_timeout": IDLE_CONNECTION_TIMEOUT_SECONDS,
             # Logs a request it cannot parse without quoting its bytes (a token among them).
             "logger": server_log,
+            # A compressed body is refused (415, web/http.py), so it is never inflated either:
+            # aiohttp would unpack it as it arrives, and fail on the connection if it was not.
+            "auto_decompress": False,
         },
     },
 )
+
+# A request aiohttp cannot parse is answered in the API's error shape too, quoting nothing.
+serve_parser_errors_as_json()
 
 # Faust's own consumer would hold a fetch up to 1.5 s (stores/kafka.py says why that matters).
 app.transport = KafkaTransport(

@@ -49,6 +49,12 @@ class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
 
 
+class UnsupportedContentEncoding(UnsupportedMediaType):
+    """The body is compressed (a Content-Encoding other than identity)."""
+
+    code = "unsupported_content_encoding"
+
+
 class Conflict(DomainError):
     """The resource's current state forbids this change."""
 
@@ -66,6 +72,12 @@ class Unauthorized(DomainError):
 
     code = "unauthorized"
 
+    def __init__(
+        self, message: str, details: list[dict[str, Any]] | None = None, *, realm: str
+    ) -> None:
+        super().__init__(message, details)
+        self.realm = realm  # what the token is for, named in WWW-Authenticate
+
 
 class Forbidden(DomainError):
     """The bearer token is wrong."""
@@ -80,6 +92,13 @@ class Unavailable(DomainError):
 
 
 class MalformedJson(BadRequest):
-    """The body is not valid JSON."""
+    """The body is not valid JSON (UTF-8, no NaN, no key named twice in one object)."""
 
     code = "malformed_json"
+
+
+class MalformedHttp(BadRequest):
+    """The request is not valid HTTP: a bad header line, one over 8 KiB, bad framing or body
+    coding. The connection is closed."""
+
+    code = "malformed_http"

@@ -66,6 +66,16 @@ class Settings(BaseSettings):
     )
 
     admin_token: SecretStr = SecretStr("")
+    service_token: SecretStr = Field(
+        SecretStr(""),
+        description="Bearer token of trusted services (load generators, back offices): may"
+        " change an order's status and create orders in any status, as ADMIN_TOKEN may.",
+    )
+    status_changes_need_token: bool = Field(
+        True,
+        description="false lets anyone change an order's status or create one in any status:"
+        " for a demo only (refused with ENVIRONMENT=production).",
+    )
     soft_delete_retention_days: int = Field(7, ge=0)
     analytics_tz: str = "UTC"
 
@@ -102,6 +112,8 @@ class Settings(BaseSettings):
     def _production_needs_an_admin_token(self) -> Settings:
         if self.environment == "production" and not self.admin_token.get_secret_value():
             raise ValueError("ADMIN_TOKEN must be set when ENVIRONMENT=production")
+        if self.environment == "production" and not self.status_changes_need_token:
+            raise ValueError("STATUS_CHANGES_NEED_TOKEN=false is for demos, not production")
         return self
 
     @property

@@ -25,10 +25,14 @@ ORDER_FIELDS = {
 }
 
 
+TABLE_COUNTS_SQL = "SELECT " + ", ".join(
+    f"(SELECT COUNT(*) FROM {table}) AS {table}" for table in WRITTEN_TABLES
+)
+
+
 async def table_counts(mysql: MySQL) -> dict[str, int]:
     """Rows in every table an order change writes to: a refused request must leave them alone."""
-    counted = ", ".join(f"(SELECT COUNT(*) FROM {table}) AS {table}" for table in WRITTEN_TABLES)
-    row = await mysql.fetch_one(f"SELECT {counted}")
+    row = await mysql.fetch_one(TABLE_COUNTS_SQL)
     assert row is not None
     return {table: int(row[table]) for table in WRITTEN_TABLES}
 
@@ -44,11 +48,18 @@ def order_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def create_order(http: aiohttp.ClientSession, **overrides: Any) -> dict[str, Any]:
-    async with http.post("/api/orders", json=order_body(**overrides)) as response:
+async def create_order(
+    http: aiohttp.ClientSession, headers: dict[str, str] | None = None, **overrides: Any
+) -> dict[str, Any]:
+    async with http.post("/api/orders", json=order_body(**overrides), headers=headers) as response:
         assert response.status == 201, await response.text()
         created: dict[str, Any] = await response.json()
         return created
+
+
+def service_headers(settings: Settings) -> dict[str, str]:
+    """What a trusted service sends to change an order's status (or create one in any status)."""
+    return {"Authorization": f"Bearer {settings.service_token.get_secret_value()}"}
 
 
 def admin_headers(settings: Settings, admin_id: str = "alice") -> dict[str, str]:

@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 from typing import Annotated, Self
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from ecommerce_stream.wire import ApiModel, MoneySum, Params, UtcTimestamp
 
@@ -18,7 +18,25 @@ def _iso_day(value: object) -> object:
     return value
 
 
-IsoDay = Annotated[date, BeforeValidator(_iso_day)]
+# The days an analytics question may name: those ClickHouse's DateTime, which holds the hour
+# buckets, can hold (1970 to early 2106). Python's dates would run out a day past year 1 or
+# 9999 in the range arithmetic, and ClickHouse's sooner.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2105, 12, 31)
+
+
+def _answerable_day(value: date) -> date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"expected a day from {FIRST_DAY} to {LAST_DAY}")
+    return value
+
+
+IsoDay = Annotated[
+    date,
+    BeforeValidator(_iso_day),
+    AfterValidator(_answerable_day),
+    Field(description=f"A day (YYYY-MM-DD) from {FIRST_DAY} to {LAST_DAY}."),
+]
 
 MAX_RANGE_DAYS = 731  # two years: a year-over-year view, and a bound on the work per query
 MAX_HOURS = 31 * 24
@@ -42,7 +60,7 @@ class DateRangeQuery(Params):
     def days(self, today: date, default_days: int) -> tuple[date, date]:
         """The range asked for; a missing end is today, a missing start `default_days` back."""
         last = self.end_date or today
-        first = self.start_date or last - timedelta(days=default_days - 1)
+        first = self.start_date or max(FIRST_DAY, last - timedelta(days=default_days - 1))
         if first > last:
             raise ValueError("startDate must not be after endDate")
         return first, last

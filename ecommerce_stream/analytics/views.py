@@ -7,12 +7,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from faust.web import Request, Response, View
+from faust.web import Request, Response
 from pydantic import TypeAdapter
 
 from ecommerce_stream import metrics
 from ecommerce_stream.analytics.agents import analytics_store, applied_versions
 from ecommerce_stream.analytics.schemas import (
+    FIRST_DAY,
+    LAST_DAY,
     MAX_HOURS,
     AppliedVersion,
     ClickHouseHealth,
@@ -27,12 +29,13 @@ from ecommerce_stream.analytics.schemas import (
 from ecommerce_stream.app import app, clickhouse, settings
 from ecommerce_stream.catalog.schemas import UserPath
 from ecommerce_stream.errors import BadRequest, NotFound
-from ecommerce_stream.web.http import json_model, read_path, read_query
+from ecommerce_stream.orders.schemas import OrderPath
+from ecommerce_stream.web.http import ApiView, json_model, read_path, read_query
 from ecommerce_stream.web.openapi import endpoint
 
 DEFAULT_DAYS = 30
 DEFAULT_HOURS = 24
-ALL_TIME = (date(1970, 1, 1), date(9999, 12, 31))
+ALL_TIME = (FIRST_DAY, LAST_DAY)
 
 _daily = TypeAdapter(list[DailySales])
 _hourly = TypeAdapter(list[HourlySales])
@@ -63,7 +66,7 @@ def _start_of(day: date) -> datetime:
 
 
 @app.page("/api/analytics/daily-sales")
-class DailySalesView(View):
+class DailySalesView(ApiView):
     @endpoint(query=DateRangeQuery, responses={200: list[DailySales]})
     async def get(self, request: Request) -> Response:
         """Orders, revenue, average order value and customers per day (default: last 30 days)."""
@@ -74,7 +77,7 @@ class DailySalesView(View):
 
 
 @app.page("/api/analytics/hourly-sales")
-class HourlySalesView(View):
+class HourlySalesView(ApiView):
     @endpoint(query=HourlyQuery, responses={200: list[HourlySales]})
     async def get(self, request: Request) -> Response:
         """Orders and revenue per hour: the last `limit` hours (24), or the hours of the days
@@ -95,7 +98,7 @@ class HourlySalesView(View):
 
 
 @app.page("/api/analytics/order-status")
-class StatusBreakdownView(View):
+class StatusBreakdownView(ApiView):
     @endpoint(query=DateRangeQuery, responses={200: list[StatusBreakdown]})
     async def get(self, request: Request) -> Response:
         """Live orders and their amounts per status; a missing date leaves that side open
@@ -109,7 +112,7 @@ class StatusBreakdownView(View):
 
 
 @app.page("/api/analytics/stats")
-class StatsView(View):
+class StatsView(ApiView):
     @endpoint(responses={200: Stats})
     async def get(self, request: Request) -> Response:
         """Totals over every live order."""
@@ -117,7 +120,7 @@ class StatsView(View):
 
 
 @app.page("/api/analytics/users/{user_id}")
-class UserAnalyticsView(View):
+class UserAnalyticsView(ApiView):
     @endpoint(path=UserPath, responses={200: UserAnalytics})
     async def get(self, request: Request, user_id: str) -> Response:
         """One customer's live orders: count, total spent, first and last order."""
@@ -126,7 +129,7 @@ class UserAnalyticsView(View):
 
 
 @app.page("/api/analytics/health")
-class ClickHouseHealthView(View):
+class ClickHouseHealthView(ApiView):
     @endpoint(responses={200: ClickHouseHealth, 503: ClickHouseHealth})
     async def get(self, request: Request) -> Response:
         """Whether ClickHouse answers, and its version."""
@@ -139,14 +142,15 @@ class ClickHouseHealthView(View):
 
 
 @app.page("/api/analytics/versions/{order_id}")
-class AppliedVersionView(View):
+class AppliedVersionView(ApiView):
     """The transformer's table: the last order version it turned into an analytics row."""
 
-    @endpoint(responses={200: AppliedVersion}, errors=[NotFound])
+    @endpoint(path=OrderPath, responses={200: AppliedVersion}, errors=[NotFound])
     @app.table_route(table=applied_versions, match_info="order_id")  # type: ignore[arg-type]
     async def get(self, request: Request, order_id: str) -> Response:
         """The newest version of the order the transformer has turned into an analytics row
         (asked of the worker that owns the order's partition)."""
+        order_id = read_path(OrderPath, order_id=order_id).order_id
         # Membership, not .get(): the table's default would answer 0 for any order id.
         if order_id not in applied_versions:
             raise NotFound(f"no version applied yet for order {order_id}")

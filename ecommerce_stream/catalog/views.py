@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from faust.web import Request, Response, View
+from faust.web import Request, Response
 from pydantic import TypeAdapter
 
 from ecommerce_stream.app import app, mysql
 from ecommerce_stream.catalog import repository as catalog
 from ecommerce_stream.catalog.schemas import Product, ProductPath, User, UserPath
 from ecommerce_stream.errors import NotFound
-from ecommerce_stream.web.http import json_model, read_path
+from ecommerce_stream.web.http import ApiView, json_model, read_path
 from ecommerce_stream.web.openapi import endpoint
 
 _users = TypeAdapter(list[User])
@@ -17,7 +17,7 @@ _products = TypeAdapter(list[Product])
 
 
 @app.page("/api/users")
-class UsersView(View):
+class UsersView(ApiView):
     @endpoint(responses={200: list[User]})
     async def get(self, request: Request) -> Response:
         """Every customer, by id."""
@@ -25,7 +25,7 @@ class UsersView(View):
 
 
 @app.page("/api/users/{user_id}")
-class UserView(View):
+class UserView(ApiView):
     @endpoint(path=UserPath, responses={200: User}, errors=[NotFound])
     async def get(self, request: Request, user_id: str) -> Response:
         """One customer."""
@@ -37,7 +37,7 @@ class UserView(View):
 
 
 @app.page("/api/products")
-class ProductsView(View):
+class ProductsView(ApiView):
     @endpoint(responses={200: list[Product]})
     async def get(self, request: Request) -> Response:
         """Every product, by id."""
@@ -45,7 +45,7 @@ class ProductsView(View):
 
 
 @app.page("/api/products/{product_id}")
-class ProductView(View):
+class ProductView(ApiView):
     @endpoint(path=ProductPath, responses={200: Product}, errors=[NotFound])
     async def get(self, request: Request, product_id: str) -> Response:
         """One product."""

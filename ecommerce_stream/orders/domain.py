@@ -10,8 +10,8 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from ecommerce_stream.errors import Conflict
+from ecommerce_stream.wire import CENT
 
-CENT = Decimal("0.01")
 MAX_ITEMS = 100
 MAX_QUANTITY = 1000
 

@@ -7,7 +7,16 @@ from pydantic import ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from ecommerce_stream.orders.domain import MAX_ITEMS, MAX_QUANTITY, OrderStatus
-from ecommerce_stream.wire import MAX_ID, ApiModel, Money, Params, UtcTimestamp
+from ecommerce_stream.wire import (
+    MAX_ID,
+    ApiModel,
+    Body,
+    Money,
+    OrderId,
+    Params,
+    PathParams,
+    UtcTimestamp,
+)
 
 # At least one visible character; no control character but tab and line breaks (NUL, ESC, ...
 # are never part of an address, and trouble for whatever prints or forwards it).
@@ -15,13 +24,13 @@ _CONTROL = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F"
 ADDRESS_PATTERN = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
 
 
-class OrderItemIn(ApiModel):
+class OrderItemIn(Body):
     product_id: int = Field(gt=0, le=MAX_ID)
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
     price: Money | None = Field(None, description="Unit price; the catalog price if omitted.")
 
 
-class CreateOrder(ApiModel):
+class CreateOrder(Body):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -36,7 +45,11 @@ class CreateOrder(ApiModel):
     )
 
     user_id: int = Field(gt=0, le=MAX_ID)
-    status: OrderStatus = OrderStatus.PENDING
+    status: OrderStatus = Field(
+        OrderStatus.PENDING,
+        strict=False,  # the JSON string names the enum member
+        description="Anything but PENDING needs a service or admin bearer token.",
+    )
     shipping_address: str = Field(
         min_length=1,
         max_length=500,
@@ -76,8 +89,12 @@ class AdminOrder(Order):
     deleted_by: str | None
 
 
-class ChangeStatus(ApiModel):
-    status: OrderStatus
+class ChangeStatus(Body):
+    status: OrderStatus = Field(strict=False)
+
+
+class OrderPath(PathParams):
+    order_id: OrderId
 
 
 class Page(Params):

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from faust.web import Request, Response, View
+from faust.web import Request, Response
 from pydantic import TypeAdapter
 
 from ecommerce_stream.app import app, mysql, settings
 from ecommerce_stream.catalog.schemas import UserPath
 from ecommerce_stream.errors import Conflict, Gone, NotFound
+from ecommerce_stream.orders.domain import OrderStatus
 from ecommerce_stream.orders.schemas import (
     AdminOrder,
     ChangeStatus,
     CreateOrder,
     IdempotencyHeaders,
     Order,
+    OrderPath,
     Page,
 )
 from ecommerce_stream.orders.service import OrderService
 from ecommerce_stream.outbox.agents import relay
-from ecommerce_stream.web.admin import acting_admin
+from ecommerce_stream.web.auth import acting_admin, require_status_authority
 from ecommerce_stream.web.http import (
+    ApiView,
     json_model,
     no_content,
     read_headers,
@@ -36,34 +39,38 @@ _order_list = TypeAdapter(list[Order])
 
 
 @app.page("/api/orders")
-class OrdersView(View):
+class OrdersView(ApiView):
     @endpoint(
         body=CreateOrder,
         headers=IdempotencyHeaders,
         responses={201: Order, 200: Order},
         errors=[Conflict],
+        service="optional",
     )
     async def post(self, request: Request) -> Response:
         """Take an order: order, items and its OrderCreated event in one transaction.
 
         201 with the new order; 200 with the first order when the Idempotency-Key was seen
-        before with the same body (422 with another body, 409 if that order was deleted)."""
+        before with the same body (422 with another body, 409 if that order was deleted).
+        An order in another status than PENDING needs a service or admin token (401, 403)."""
         body = await read_model(request, CreateOrder)
+        if body.status is not OrderStatus.PENDING:
+            require_status_authority(request)
         key = read_headers(request, IdempotencyHeaders).idempotency_key
         order, created = await orders.create(body, key)
         return json_model(order, status=201 if created else 200)
 
 
 @app.page("/api/orders/{order_id}")
-class OrderView(View):
-    @endpoint(responses={200: Order}, errors=[NotFound])
+class OrderView(ApiView):
+    @endpoint(path=OrderPath, responses={200: Order}, errors=[NotFound])
     async def get(self, request: Request, order_id: str) -> Response:
         """A live order (404 once soft-deleted)."""
-        return json_model(await orders.get(order_id))
+        return json_model(await orders.get(read_path(OrderPath, order_id=order_id).order_id))
 
 
 @app.page("/api/orders/user/{user_id}")
-class UserOrdersView(View):
+class UserOrdersView(ApiView):
     @endpoint(path=UserPath, query=Page, responses={200: list[Order]}, errors=[NotFound])
     async def get(self, request: Request, user_id: str) -> Response:
         """A user's live orders, newest first (404 for an unknown user)."""
@@ -74,34 +81,48 @@ class UserOrdersView(View):
 
 
 @app.page("/api/orders/{order_id}/status")
-class OrderStatusView(View):
-    @endpoint(body=ChangeStatus, responses={200: Order}, errors=[NotFound, Conflict])
+class OrderStatusView(ApiView):
+    @endpoint(
+        path=OrderPath,
+        body=ChangeStatus,
+        responses={200: Order},
+        errors=[NotFound, Conflict],
+        service="required",
+    )
     async def patch(self, request: Request, order_id: str) -> Response:
-        """Move the order along the status state machine (409 for a forbidden transition)."""
+        """Move the order along the status state machine (409 for a forbidden transition).
+
+        Needs a service or admin bearer token (401 without, 403 with another one)."""
+        require_status_authority(request)
+        path = read_path(OrderPath, order_id=order_id)
         body = await read_model(request, ChangeStatus)
-        return json_model(await orders.change_status(order_id, body.status))
+        return json_model(await orders.change_status(path.order_id, body.status))
 
 
 @app.page("/admin/orders/{order_id}")
-class AdminOrderView(View):
-    @endpoint(admin=True, responses={200: AdminOrder}, errors=[NotFound])
+class AdminOrderView(ApiView):
+    @endpoint(path=OrderPath, admin=True, responses={200: AdminOrder}, errors=[NotFound])
     async def get(self, request: Request, order_id: str) -> Response:
         """Any order, soft-deleted ones included, with deletedAt and deletedBy."""
         acting_admin(request)  # a read changes nothing, so nothing is audited
-        return json_model(await orders.admin_get(order_id))
+        path = read_path(OrderPath, order_id=order_id)
+        return json_model(await orders.admin_get(path.order_id))
 
-    @endpoint(admin=True, responses={204: None}, errors=[NotFound])
+    @endpoint(path=OrderPath, admin=True, responses={204: None}, errors=[NotFound])
     async def delete(self, request: Request, order_id: str) -> Response:
         """Soft-delete the order and emit OrderDeleted; deleting it again changes nothing."""
-        await orders.soft_delete(order_id, acting_admin(request))
+        admin_id = acting_admin(request)
+        await orders.soft_delete(read_path(OrderPath, order_id=order_id).order_id, admin_id)
         return no_content()
 
 
 @app.page("/admin/orders/{order_id}/restore")
-class AdminRestoreView(View):
-    @endpoint(admin=True, responses={200: Order}, errors=[NotFound, Conflict, Gone])
+class AdminRestoreView(ApiView):
+    @endpoint(path=OrderPath, admin=True, responses={200: Order}, errors=[NotFound, Conflict, Gone])
     async def post(self, request: Request, order_id: str) -> Response:
         """Undo a soft delete within SOFT_DELETE_RETENTION_DAYS and emit OrderRestored.
 
         409 if the order is not deleted, 410 once the retention window has passed."""
-        return json_model(await orders.restore(order_id, acting_admin(request)))
+        admin_id = acting_admin(request)
+        path = read_path(OrderPath, order_id=order_id)
+        return json_model(await orders.restore(path.order_id, admin_id))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 import pydantic
 import pymysql
-from aiohttp import hdrs, web
+from aiohttp import hdrs, web, web_server
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestHandler
+from faust.web.exceptions import WebError as FaustWebError
 
 from ecommerce_stream import errors
 from ecommerce_stream.wire import ApiModel
@@ -28,6 +31,8 @@ class _WithoutRequestBytes(logging.Filter):
             record.msg = "refused a malformed HTTP request from %s: %s %s"
             record.args = (remote, error.code, type(error).__name__)
             record.exc_info = record.exc_text = None
+            # The client's mistake, answered with a 400: no error of the server's.
+            record.levelno, record.levelname = logging.INFO, "INFO"
         return True
 
 
@@ -95,23 +100,27 @@ def validation_details(error: pydantic.ValidationError) -> list[dict[str, Any]]:
     ]
 
 
-@web.middleware
-async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
-    try:
-        response: web.StreamResponse = await handler(request)
-        return response
-    except errors.DomainError as error:
+_STORE_DOWN = (pymysql.err.OperationalError, pymysql.err.InterfaceError, ConnectionError)
+
+
+def answer_for(request: web.BaseRequest, error: Exception) -> web.Response:
+    """The JSON answer to an error raised while handling `request` (a redirect is re-raised:
+    it is no error)."""
+    if isinstance(error, errors.DomainError):
         response = error_response(status_of(type(error)), error.code, error.message, error.details)
         if isinstance(error, errors.Unauthorized):
             # RFC 9110: a 401 names the scheme that would be accepted.
-            response.headers[hdrs.WWW_AUTHENTICATE] = 'Bearer realm="admin"'
+            response.headers[hdrs.WWW_AUTHENTICATE] = f'Bearer realm="{error.realm}"'
+        elif isinstance(error, errors.UnsupportedContentEncoding):
+            # RFC 7694: a 415 for a content coding lists the codings that are accepted.
+            response.headers[hdrs.ACCEPT_ENCODING] = "identity"
         elif isinstance(error, errors.RequestTimeout):
             # The rest of a slow body would arrive as the next request: hang up instead.
             response.force_close()
         return response
-    except web.HTTPException as error:
+    if isinstance(error, web.HTTPException):
         if error.status < 400:
-            raise
+            raise error
         code = error.reason.lower().replace(" ", "_")
         response = error_response(error.status, code, error.text or error.reason)
         # Keep what the status promises, e.g. a 405's Allow: only the body becomes JSON.
@@ -119,9 +128,63 @@ async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
             if name not in (hdrs.CONTENT_TYPE, hdrs.CONTENT_LENGTH):
                 response.headers[name] = value
         return response
-    except (pymysql.err.OperationalError, pymysql.err.InterfaceError, ConnectionError) as error:
+    if isinstance(error, FaustWebError):  # Faust's own, e.g. from a table route
+        status = HTTPStatus(error.code)
+        return error_response(status, status.phrase.lower().replace(" ", "_"), error.detail)
+    if isinstance(error, HttpProcessingError):
+        # The body's framing or coding broke while it was read (aiohttp's parser found it).
+        return malformed_http_response(error.code if 400 <= error.code < 500 else 400, error)
+    if isinstance(error, _STORE_DOWN):
         log.warning("store unavailable: %s", error)
         return error_response(503, "service_unavailable", "a backing store is unavailable")
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "an unexpected error occurred")
+    log.error("unhandled error on %s %s", request.method, request.path, exc_info=error)
+    return error_response(500, "internal_error", "an unexpected error occurred")
+
+
+def malformed_http_response(status: int, error: BaseException | None) -> web.Response:
+    """A request aiohttp could not parse: named by the kind of error only. Its message quotes
+    the offending bytes, which may be an Authorization header and its token."""
+    kind = type(error).__name__ if error is not None else "unknown"
+    response = error_response(status, errors.MalformedHttp.code, f"not valid HTTP ({kind})")
+    response.force_close()
+    return response
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Errors of routes that are no API view (unknown paths, Faust's own pages) as JSON."""
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    except Exception as error:
+        return answer_for(request, error)
+
+
+class _JsonParserErrors(RequestHandler):
+    """aiohttp answers a request it cannot parse (a bad header line, one over 8 KiB, bad
+    chunking, Content-Length with Transfer-Encoding) before any route or middleware sees it, in
+    plain text quoting the offending line. It has no setting for that answer, so the server is
+    given this handler class (serve_parser_errors_as_json)."""
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        # aiohttp's own: logs (through server_log's filter) and refuses a second answer.
+        super().handle_error(request, status, exc, message)
+        if status >= 500:
+            response = error_response(status, "internal_error", "an unexpected error occurred")
+            response.force_close()
+            return response
+        return malformed_http_response(status, exc)
+
+
+def serve_parser_errors_as_json() -> None:
+    """Make aiohttp's servers in this process answer unparseable requests in the API's error
+    shape. aiohttp builds each connection's handler from `web_server.RequestHandler` and offers
+    no hook for this (tests/security/test_fuzz.py and test_request_limits.py would notice a
+    version that stopped calling it)."""
+    web_server.RequestHandler = _JsonParserErrors  # type: ignore[attr-defined]

@@ -1,28 +1,33 @@
-"""Reading requests into pydantic models and writing pydantic models as JSON responses.
+"""Reading requests into pydantic models and writing pydantic models as JSON responses; the
+base class of the API's views.
 
-A flaw in the body is a 400 (not JSON), 408 (too slow), 415 (not sent as JSON) or 422 (breaks a
-rule); a flaw in a path, query or header parameter is a 400. Each raises before anything is
-written."""
+A flaw in the body is a 400 (not JSON), 408 (too slow), 415 (not sent as JSON, or compressed)
+or 422 (breaks a rule); a flaw in a path, query or header parameter is a 400. Each raises
+before anything is written."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 import pydantic
-from aiohttp import web
-from faust.web import Response
+from aiohttp import hdrs, web
+from faust.web import Request, Response, View
 from pydantic import BaseModel, TypeAdapter
 
 from ecommerce_stream.errors import (
     BadRequest,
     MalformedJson,
     RequestTimeout,
+    UnsupportedContentEncoding,
     UnsupportedMediaType,
     ValidationFailed,
 )
-from ecommerce_stream.web.errors import validation_details
+from ecommerce_stream.web.errors import answer_for, validation_details
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -44,6 +49,18 @@ async def read_model(request: Any, model: type[ModelT]) -> ModelT:
             "the body must be JSON (Content-Type: application/json)",
             [{"field": "Content-Type", "message": f"got {request.content_type or 'nothing'}"}],
         )
+    # Refused rather than decoded: a compressed body could unpack to far more than the body
+    # limit, and nothing the API takes is large enough to gain from compression.
+    codings = [
+        coding.strip()
+        for header in request.headers.getall(hdrs.CONTENT_ENCODING, [])
+        for coding in header.split(",")
+    ]
+    if any(coding.lower() not in ("", "identity") for coding in codings):
+        raise UnsupportedContentEncoding(
+            "the body must be sent uncompressed (no Content-Encoding but identity)",
+            [{"field": "Content-Encoding", "message": "only identity is accepted"}],
+        )
     try:
         async with asyncio.timeout(BODY_READ_TIMEOUT_SECONDS):
             body: bytes = await request.read()
@@ -51,13 +68,83 @@ async def read_model(request: Any, model: type[ModelT]) -> ModelT:
         raise RequestTimeout(
             f"the body did not arrive within {BODY_READ_TIMEOUT_SECONDS:g} seconds"
         ) from None
+    return decode_body(body, model)
+
+
+def decode_body(body: bytes, model: type[ModelT]) -> ModelT:
+    """A JSON body as `model`: the JSON read exactly (see `parse_json`), then validated."""
+    data = parse_json(body)
     try:
-        return model.model_validate_json(body)
+        return model.model_validate(data)
     except pydantic.ValidationError as error:
-        details = validation_details(error)
-        if any(item["type"] == "json_invalid" for item in error.errors()):
-            raise MalformedJson("the body is not valid JSON", details) from None
-        raise ValidationFailed("the request is not valid", details) from None
+        raise ValidationFailed("the request is not valid", validation_details(error)) from None
+
+
+# Past this many digits an integer is no id, count or amount the API takes; Python would spend
+# time quadratic in the length converting it.
+MAX_INTEGER_DIGITS = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON value of `body`, exactly as written (RFC 8259): UTF-8 text; numbers with a
+    fraction or exponent as Decimal (1e-400 stays 1e-400, not 0.0); no NaN or Infinity; no key
+    twice in one object; no unpaired surrogate. 400 (MalformedJson) otherwise."""
+    try:
+        value = json.loads(
+            body.decode("utf-8"),
+            parse_float=Decimal,
+            parse_int=_integer,
+            parse_constant=_not_a_number,
+            object_pairs_hook=_object,
+        )
+    except UnicodeDecodeError:
+        raise MalformedJson("the body is not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        where = f"{error.msg} at line {error.lineno} column {error.colno}"
+        raise MalformedJson("the body is not valid JSON", [{"message": where}]) from None
+    except RecursionError:
+        raise MalformedJson("the body is not valid JSON: it is nested too deeply") from None
+    if any(_SURROGATE.search(text) for text in _strings(value)):
+        raise MalformedJson("the body is not valid JSON: a string holds an unpaired surrogate")
+    return value
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise MalformedJson(f"a number in the body has over {MAX_INTEGER_DIGITS} digits")
+    return int(digits)
+
+
+def _not_a_number(name: str) -> None:
+    raise MalformedJson(f"the body is not valid JSON: {name} is no JSON number")
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    named = dict(pairs)
+    if len(named) < len(pairs):
+        keys = [key for key, _ in pairs]
+        twice = next(key for key in keys if keys.count(key) > 1)
+        # Parsers differ on which of the two counts: the request means nothing for sure.
+        raise MalformedJson(
+            "the body names a key twice in one object",
+            [{"field": twice, "message": "named more than once"}],
+        )
+    return named
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a JSON value, object keys included (without recursion: the value may be
+    nested as deep as the parser allows)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, list):
+            pending += item
+        elif isinstance(item, dict):
+            pending += [*item, *item.values()]
 
 
 def read_path(model: type[ModelT], **params: str) -> ModelT:
@@ -97,3 +184,30 @@ def json_model(
 
 def no_content() -> Response:
     return cast(Response, web.Response(status=204))
+
+
+ViewMethod = Callable[..., Awaitable[Response]]
+
+
+class ApiView(View):
+    """The base of every API view: an error it raises is answered inside it, in the JSON error
+    shape (web/errors.py), so that Faust's request metrics (`/metrics`) count the status sent.
+    Faust counts a view that raised as a 500, whatever the middleware then answers."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        implemented = {name.lower() for name in self.get_methods()}
+        self.methods = {
+            name: _answering_errors(method) if name in implemented else method
+            for name, method in self.methods.items()
+        }
+
+
+def _answering_errors(method: ViewMethod) -> ViewMethod:
+    async def answered(request: Request, **kwargs: Any) -> Response:
+        try:
+            return await method(request, **kwargs)
+        except Exception as error:
+            return cast(Response, answer_for(cast(web.Request, request), error))
+
+    return answered

@@ -23,6 +23,8 @@ Adding an endpoint to the document is one declaration on its view method:
   web/errors.py, their description from their docstring, their body is the `ErrorResponse`
   component. A declared response of the same status wins (e.g. a health check's 503 body).
 - `admin=True` adds the bearer token, X-Admin-Id and their 400/401/403.
+- `service="required"` says the call needs SERVICE_TOKEN or ADMIN_TOKEN (401/403);
+  `service="optional"`, that some bodies do.
 - Every operation may answer 503 when a store is down.
 - Put `@endpoint` above any other decorator of the method (e.g. `@app.table_route`): it
   registers the function the view class ends up holding.
@@ -57,7 +59,7 @@ from openapi_pydantic.v3.v3_1 import (
 from pydantic import BaseModel, TypeAdapter
 
 from ecommerce_stream import errors
-from ecommerce_stream.web.admin import AdminHeaders
+from ecommerce_stream.web.auth import AdminHeaders
 from ecommerce_stream.web.errors import ErrorResponse, status_of
 from ecommerce_stream.web.http import MAX_REQUEST_BODY_BYTES
 
@@ -65,6 +67,7 @@ DOCUMENTED_PREFIXES = ("/api/", "/admin/")
 _METHODS = ("get", "post", "put", "patch", "delete")
 _JSON = "application/json"
 _ADMIN_SCHEME = "adminToken"
+_SERVICE_SCHEME = "serviceToken"
 
 Mode = Literal["validation", "serialization"]
 Where = Literal["path", "query", "header"]
@@ -82,6 +85,7 @@ class Endpoint:
     headers: type[BaseModel] | None = None
     errors: Sequence[type[errors.DomainError]] = ()
     admin: bool = False
+    service: Literal["required", "optional"] | None = None
 
     def parameter_models(self) -> list[tuple[type[BaseModel], Where]]:
         declared: list[tuple[type[BaseModel] | None, Where]] = [
@@ -104,7 +108,7 @@ class Endpoint:
             ]
         if self.parameter_models():
             raised.append(errors.BadRequest)
-        if self.admin:
+        if self.admin or self.service:
             raised += [errors.Unauthorized, errors.Forbidden]
         raised.append(errors.Unavailable)
         reasons: dict[int, list[str]] = {}
@@ -130,9 +134,10 @@ def endpoint(
     headers: type[BaseModel] | None = None,
     errors: Sequence[type[errors.DomainError]] = (),
     admin: bool = False,
+    service: Literal["required", "optional"] | None = None,
 ) -> Callable[[ViewMethodT], ViewMethodT]:
     """Declare a view method's inputs and answers for the OpenAPI document."""
-    declared = Endpoint(responses, body, path, query, headers, errors, admin)
+    declared = Endpoint(responses, body, path, query, headers, errors, admin, service)
 
     def declare(view_method: ViewMethodT) -> ViewMethodT:
         _endpoints[view_method] = declared
@@ -222,6 +227,18 @@ _UNDECLARED = {
 }
 
 
+def _security(declared: Endpoint) -> list[dict[str, list[str]]] | None:
+    """Who may call: the admin token; or either token (`{}`: or no token at all)."""
+    if declared.admin:
+        return [{_ADMIN_SCHEME: []}]
+    either: list[dict[str, list[str]]] = [{_SERVICE_SCHEME: []}, {_ADMIN_SCHEME: []}]
+    if declared.service == "required":
+        return either
+    if declared.service == "optional":
+        return [{}, *either]
+    return None
+
+
 def _operation(
     path: str, view_method: Callable[..., Any], declared: Endpoint | None, schemas: _Schemas
 ) -> Operation:
@@ -241,7 +258,7 @@ def _operation(
         if body is None
         else RequestBody(required=True, content=_json(schemas.of(body, "validation"))),
         responses=_UNDECLARED if declared is None else _responses(declared, schemas),
-        security=[{_ADMIN_SCHEME: []}] if declared is not None and declared.admin else None,
+        security=None if declared is None else _security(declared),
     )
 
 
@@ -267,8 +284,17 @@ def build_document(views: Mapping[str, View], *, title: str, version: str) -> di
             schemas={name: Schema.model_validate(s) for name, s in schemas.components.items()},
             securitySchemes={
                 _ADMIN_SCHEME: SecurityScheme(
-                    type="http", scheme="bearer", description="ADMIN_TOKEN, for /admin/*."
-                )
+                    type="http",
+                    scheme="bearer",
+                    description="ADMIN_TOKEN: /admin/*, and what SERVICE_TOKEN allows.",
+                ),
+                _SERVICE_SCHEME: SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    description="SERVICE_TOKEN: status changes (PATCH .../status, or an order"
+                    " created in another status than PENDING), unless"
+                    " STATUS_CHANGES_NEED_TOKEN=false opens them.",
+                ),
             },
         ),
     )

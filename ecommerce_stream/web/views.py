@@ -9,46 +9,54 @@ from importlib.metadata import version
 from typing import Any, cast
 
 from aiohttp import web
-from faust.web import Request, Response, View
+from faust.web import Request, Response
 
 from ecommerce_stream.app import app
 from ecommerce_stream.errors import NotFound
 from ecommerce_stream.settings import PROJECT_ROOT
+from ecommerce_stream.web.http import ApiView
 from ecommerce_stream.web.openapi import build_document, endpoint
 
 WEB_DIR = PROJECT_ROOT / "web"
+STATIC_DIR = WEB_DIR / "static"
 # The browser libraries pinned in web/package-lock.json, installed by `make install`. Only
 # these files are served: node_modules as a whole is no public folder.
 _CHART_JS = WEB_DIR / "node_modules" / "chart.js" / "dist"
 VENDOR_FILES = {
-    "chart.umd.min.js": _CHART_JS / "chart.umd.min.js",
-    "chart.umd.min.js.map": _CHART_JS / "chart.umd.min.js.map",
+    "vendor/chart.umd.min.js": _CHART_JS / "chart.umd.min.js",
+    "vendor/chart.umd.min.js.map": _CHART_JS / "chart.umd.min.js.map",
 }
+# What /static/ serves, by URL name: found once, so a request's name is only ever a key to look
+# up, never a path to resolve (no traversal, no "file name too long", no symlink surprises).
+STATIC_FILES = {
+    path.relative_to(STATIC_DIR).as_posix(): path
+    for path in sorted(STATIC_DIR.rglob("*"))
+    if path.is_file()
+} | VENDOR_FILES
 
 
 @app.page("/")
-class ShopPage(View):
+class ShopPage(ApiView):
     async def get(self, request: Request) -> Response:
         return cast(Response, web.FileResponse(WEB_DIR / "index.html"))
 
 
 @app.page("/dashboard.html")
-class DashboardPage(View):
+class DashboardPage(ApiView):
     async def get(self, request: Request) -> Response:
         return cast(Response, web.FileResponse(WEB_DIR / "dashboard.html"))
 
 
-# Registered before the /static/ folder: aiohttp tries routes in the order they were added.
-@app.page("/static/vendor/{name}")
-class VendorFile(View):
+@app.page("/static/{name:.+}")
+class StaticFile(ApiView):
     async def get(self, request: Request, name: str) -> Response:
-        path = VENDOR_FILES.get(name)
+        path = STATIC_FILES.get(name)
+        # A vendored file is missing until `make install` has run.
         if path is None or not path.is_file():
-            raise NotFound(f"no vendored file {name} (has `make install` run?)")
+            raise NotFound(
+                "no such file" if path is None else f"{name} is missing: run `make install`"
+            )
         return cast(Response, web.FileResponse(path))
-
-
-app.web.add_static("/static/", WEB_DIR / "static")
 
 
 @cache
@@ -61,7 +69,7 @@ def _openapi_document() -> bytes:
 
 
 @app.page("/api/openapi.json")
-class OpenApiView(View):
+class OpenApiView(ApiView):
     @endpoint(responses={200: dict[str, Any]})
     async def get(self, request: Request) -> Response:
         """This API as an OpenAPI 3.1 document."""

@@ -18,6 +18,7 @@ from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
 from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ
 from tests.conftest import messages_with_key, poll
+from tests.orders_support import service_headers
 
 NEXT = {
     "PENDING": ["CONFIRMED", "CANCELLED", "FAILED"],
@@ -55,6 +56,7 @@ async def test_every_endpoint_matches_mysql_after_a_messy_history(
     statuses: dict[str, str] = {}
     deleted: set[str] = set()
     admin = _admin(settings)
+    service = service_headers(settings)
 
     async def create() -> None:
         body = {
@@ -72,7 +74,8 @@ async def test_every_endpoint_matches_mysql_after_a_messy_history(
     async def change_status() -> None:
         order_id = rng.choice(list(statuses))
         target = rng.choice(NEXT.get(statuses[order_id], ["PENDING"]))
-        async with http.patch(f"/api/orders/{order_id}/status", json={"status": target}) as r:
+        path, body = f"/api/orders/{order_id}/status", {"status": target}
+        async with http.patch(path, json=body, headers=service) as r:
             assert r.status in (200, 404, 409)
             if r.status == 200:
                 statuses[order_id] = target

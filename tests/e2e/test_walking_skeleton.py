@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from decimal import Decimal
 
 import aiohttp
@@ -66,6 +67,9 @@ async def test_bad_input_gets_a_json_4xx(http: aiohttp.ClientSession) -> None:
     ) as response:
         assert response.status == 422
         assert (await response.json())["error"]["details"][0]["field"] == "userId"
-    async with http.get("/api/orders/does-not-exist") as response:
+    async with http.get(f"/api/orders/{uuid.uuid4()}") as response:
         assert response.status == 404
         assert (await response.json())["error"]["code"] == "not_found"
+    async with http.get("/api/orders/does-not-exist") as response:
+        assert response.status == 400  # no order id at all
+        assert (await response.json())["error"]["code"] == "bad_request"

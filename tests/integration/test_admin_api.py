@@ -12,7 +12,13 @@ import pytest
 
 from ecommerce_stream.settings import PROJECT_ROOT, Settings
 from ecommerce_stream.stores.mysql import MySQL
-from tests.orders_support import admin_headers, create_order, events_of, table_counts
+from tests.orders_support import (
+    admin_headers,
+    create_order,
+    events_of,
+    service_headers,
+    table_counts,
+)
 
 CLI = str(PROJECT_ROOT / ".venv" / "bin" / "ecommerce-stream")
 
@@ -107,7 +113,9 @@ async def test_soft_delete_hides_the_order_and_emits_one_event(
     async with http.get("/api/orders/user/5?limit=200") as response:
         assert order["id"] not in [listed["id"] for listed in await response.json()]
     async with http.patch(
-        f"/api/orders/{order['id']}/status", json={"status": "CONFIRMED"}
+        f"/api/orders/{order['id']}/status",
+        json={"status": "CONFIRMED"},
+        headers=service_headers(settings),
     ) as response:
         assert response.status == 404
     status, seen = await _admin(http, "GET", path, admin_headers(settings, "bob"))

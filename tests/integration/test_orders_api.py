@@ -15,8 +15,16 @@ from typing import Any
 import aiohttp
 import pytest
 
+from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
-from tests.orders_support import ORDER_FIELDS, create_order, events_of, order_body, table_counts
+from tests.orders_support import (
+    ORDER_FIELDS,
+    create_order,
+    events_of,
+    order_body,
+    service_headers,
+    table_counts,
+)
 
 UTC_MILLIS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -48,10 +56,11 @@ async def test_an_order_is_created_with_catalog_prices_and_read_back(
 
 
 async def test_given_prices_and_an_exact_total_are_kept_to_the_cent(
-    http: aiohttp.ClientSession,
+    http: aiohttp.ClientSession, settings: Settings
 ) -> None:
     created = await create_order(
         http,
+        service_headers(settings),
         totalAmount=0.30,
         items=[{"productId": 101, "quantity": 3, "price": 0.10}],
         status="CONFIRMED",
@@ -84,6 +93,16 @@ REFUSED: dict[str, Any] = {
     "client-chosen deletedAt": order_body(deletedAt="2020-01-01T00:00:00Z"),
     "snake_case field": {**order_body(), "user_id": 2},
     "a JSON array": [order_body()],
+    # Wire types are strict: what a lax parser would coerce to a valid order is refused.
+    "userId true": order_body(userId=True),
+    "userId as text": order_body(userId="1"),
+    "quantity as text": _one_item(quantity="2"),
+    "quantity true": _one_item(quantity=True),
+    "quantity 2.0": _one_item(quantity=2.0),
+    "price as digits": _one_item(price="25000"),
+    "price true": _one_item(price=True),
+    "status 1": order_body(status=1),
+    "address a number": order_body(shippingAddress=12),
 }
 
 
@@ -108,6 +127,11 @@ async def test_an_unknown_product_is_named_in_the_details(http: aiohttp.ClientSe
     assert details == [{"field": "items.1.productId", "message": "unknown product 999"}]
 
 
+def _raw(body: dict[str, Any], more: str) -> bytes:
+    """`body` as JSON text with `more` written into it as is (what no JSON encoder writes)."""
+    return (json.dumps(body)[:-1] + more + "}").encode()
+
+
 @pytest.mark.parametrize(
     ("data", "content_type", "status", "code"),
     [
@@ -118,8 +142,17 @@ async def test_an_unknown_product_is_named_in_the_details(http: aiohttp.ClientSe
         (json.dumps(order_body()).encode(), "", 415, "unsupported_media_type"),
         (b'{"userId": 1, "pad": "' + b"x" * (256 * 1024) + b'"}', "application/json", 413,
          "request_entity_too_large"),
+        (_raw(order_body(), ', "userId": 1'), "application/json", 400, "malformed_json"),
+        (_raw(order_body(), ', "userId": 2'), "application/json", 400, "malformed_json"),
+        (_raw(order_body(), ', "totalAmount": NaN'), "application/json", 400, "malformed_json"),
+        (_raw(order_body(), ', "x": "\\ud800"'), "application/json", 400, "malformed_json"),
+        (_raw(_one_item(), ', "totalAmount": 1e-400'), "application/json", 422,
+         "validation_failed"),
+        (_raw(_one_item(), ', "totalAmount": 1e400'), "application/json", 422,
+         "validation_failed"),
     ],
-    ids=["malformed", "empty", "not utf-8", "text/plain", "no content type", "over 256 KiB"],
+    ids=["malformed", "empty", "not utf-8", "text/plain", "no content type", "over 256 KiB",
+         "a key twice, same value", "a key twice", "NaN", "lone surrogate", "1e-400", "1e400"],
 )  # fmt: skip
 async def test_unreadable_bodies_get_a_clear_4xx_and_write_nothing(
     http: aiohttp.ClientSession,
@@ -184,19 +217,14 @@ async def test_limit_200_is_the_largest_page(http: aiohttp.ClientSession) -> Non
         assert response.status == 200
 
 
-async def _patch(http: aiohttp.ClientSession, order_id: str, status: str) -> aiohttp.ClientResponse:
-    async with http.patch(f"/api/orders/{order_id}/status", json={"status": status}) as response:
-        await response.read()
-        return response
-
-
 async def test_status_changes_follow_the_state_machine(
-    http: aiohttp.ClientSession, mysql: MySQL
+    http: aiohttp.ClientSession, mysql: MySQL, settings: Settings
 ) -> None:
+    service = service_headers(settings)
     order = await create_order(http)
     for version, status in enumerate(["CONFIRMED", "PROCESSING", "SHIPPED"], start=2):
         async with http.patch(
-            f"/api/orders/{order['id']}/status", json={"status": status}
+            f"/api/orders/{order['id']}/status", json={"status": status}, headers=service
         ) as response:
             assert response.status == 200
             changed = await response.json()
@@ -206,7 +234,7 @@ async def test_status_changes_follow_the_state_machine(
     before = await table_counts(mysql)
     for forbidden in ["CANCELLED", "PENDING", "SHIPPED"]:
         async with http.patch(
-            f"/api/orders/{order['id']}/status", json={"status": forbidden}
+            f"/api/orders/{order['id']}/status", json={"status": forbidden}, headers=service
         ) as response:
             assert response.status == 409
             assert (await response.json())["error"]["code"] == "conflict"
@@ -227,14 +255,17 @@ async def test_status_changes_follow_the_state_machine(
     [({"status": "LOST"}, 422), ({"status": "SHIPPED", "version": 9}, 422), ({}, 422)],
 )
 async def test_bad_status_bodies_are_refused(
-    http: aiohttp.ClientSession, mysql: MySQL, body: dict[str, Any], status: int
+    http: aiohttp.ClientSession, mysql: MySQL, settings: Settings, body: dict[str, Any], status: int
 ) -> None:
     order = await create_order(http)
+    service = service_headers(settings)
     before = await table_counts(mysql)
-    async with http.patch(f"/api/orders/{order['id']}/status", json=body) as response:
+    path = f"/api/orders/{order['id']}/status"
+    async with http.patch(path, json=body, headers=service) as response:
         assert response.status == status
-    async with http.patch(f"/api/orders/{uuid.uuid4()}/status", json={"status": "CONFIRMED"}) as r:
-        assert r.status == 404
+    unknown = f"/api/orders/{uuid.uuid4()}/status"
+    async with http.patch(unknown, json={"status": "CONFIRMED"}, headers=service) as response:
+        assert response.status == 404
     assert await table_counts(mysql) == before
 
 
@@ -305,7 +336,7 @@ async def test_concurrent_retries_with_one_key_make_one_order(
 
 
 async def test_concurrent_status_changes_lose_no_update(
-    http: aiohttp.ClientSession, mysql: MySQL
+    http: aiohttp.ClientSession, mysql: MySQL, settings: Settings
 ) -> None:
     order = await create_order(http)
     # Every status but PENDING, over and over: which ones win depends on the lock order.
@@ -314,7 +345,9 @@ async def test_concurrent_status_changes_lose_no_update(
 
     async def patch(status: str) -> int:
         async with http.patch(
-            f"/api/orders/{order['id']}/status", json={"status": status}
+            f"/api/orders/{order['id']}/status",
+            json={"status": status},
+            headers=service_headers(settings),
         ) as response:
             return response.status
 

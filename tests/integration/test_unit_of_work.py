@@ -76,7 +76,7 @@ async def test_a_wrong_total_is_refused_and_writes_nothing(mysql: MySQL) -> None
     before = await _counts(mysql)
 
     with pytest.raises(ValidationFailed):
-        await service.create(_request(totalAmount="1.00"))
+        await service.create(_request(totalAmount=Decimal("1.00")))
 
     assert await _counts(mysql) == before
 

@@ -15,7 +15,7 @@ from multidict import CIMultiDict
 from ecommerce_stream.errors import Forbidden
 from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
-from ecommerce_stream.web import admin
+from ecommerce_stream.web import auth
 from tests.orders_support import admin_headers, create_order, events_of, table_counts
 
 
@@ -39,11 +39,11 @@ def test_only_a_constant_time_comparison_decides_on_the_token(
         return compare_digest
 
     # If anything but hmac.compare_digest (say, ==) took part, one of these would go the other way.
-    monkeypatch.setattr(admin.hmac, "compare_digest", compare_digest_answering(False))
+    monkeypatch.setattr(auth.hmac, "compare_digest", compare_digest_answering(False))
     with pytest.raises(Forbidden):
-        admin.acting_admin(_request(f"Bearer {token}"))
-    monkeypatch.setattr(admin.hmac, "compare_digest", compare_digest_answering(True))
-    assert admin.acting_admin(_request("Bearer not-the-token")) == "alice"
+        auth.acting_admin(_request(f"Bearer {token}"))
+    monkeypatch.setattr(auth.hmac, "compare_digest", compare_digest_answering(True))
+    assert auth.acting_admin(_request("Bearer not-the-token")) == "alice"
 
     assert compared == [(token.encode(), token.encode()), (b"not-the-token", token.encode())]
 

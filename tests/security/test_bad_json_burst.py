@@ -11,8 +11,9 @@ from pathlib import Path
 
 import aiohttp
 
+from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
-from tests.orders_support import create_order, table_counts
+from tests.orders_support import create_order, service_headers, table_counts
 
 REQUESTS = 2_000
 CONCURRENCY = 50
@@ -41,7 +42,7 @@ def _rss_mb(pid: int) -> float:
 
 
 async def _flood(
-    app_server: str, count: int, targets: list[tuple[str, str]]
+    app_server: str, count: int, targets: list[tuple[str, str]], token: dict[str, str]
 ) -> collections.Counter[str]:
     """Send `count` malformed bodies; tally the answers as "<status> <content type> <code>"."""
     answers: collections.Counter[str] = collections.Counter()
@@ -52,7 +53,7 @@ async def _flood(
 
         async def send(body: bytes, target: tuple[str, str]) -> None:
             method, path = target
-            headers = {"Content-Type": "application/json"}
+            headers = {"Content-Type": "application/json", **token}
             async with semaphore, session.request(method, path, data=body, headers=headers) as r:
                 code = (
                     (await r.json())["error"]["code"]
@@ -66,14 +67,20 @@ async def _flood(
 
 
 async def test_a_burst_of_malformed_json_changes_nothing(
-    app_server: str, http: aiohttp.ClientSession, mysql: MySQL, worker_pid: int
+    app_server: str,
+    http: aiohttp.ClientSession,
+    mysql: MySQL,
+    settings: Settings,
+    worker_pid: int,
 ) -> None:
     order = await create_order(http)
     targets = [("POST", "/api/orders"), ("PATCH", f"/api/orders/{order['id']}/status")]
-    await _flood(app_server, WARM_UP, targets)  # first-use allocations are not growth
+    # The token too: a status change is then refused for its body, not for want of authority.
+    token = service_headers(settings)
+    await _flood(app_server, WARM_UP, targets, token)  # first-use allocations are not growth
     before_rows, before_rss = await table_counts(mysql), _rss_mb(worker_pid)
 
-    answers = await _flood(app_server, REQUESTS, targets)
+    answers = await _flood(app_server, REQUESTS, targets, token)
 
     after_rss = _rss_mb(worker_pid)
     assert answers == {"400 application/json malformed_json": REQUESTS}

@@ -5,6 +5,7 @@ edge: a clear 4xx that writes nothing; at it: served."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
@@ -16,7 +17,8 @@ from ecommerce_stream.orders.domain import MAX_ITEMS
 from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
 from ecommerce_stream.web.http import MAX_REQUEST_BODY_BYTES
-from tests.orders_support import create_order, order_body, table_counts
+from tests.orders_support import create_order, order_body, service_headers, table_counts
+from tests.security.hostile_http import send
 
 
 def _padded(size: int) -> bytes:
@@ -26,23 +28,28 @@ def _padded(size: int) -> bytes:
 
 
 async def _post(
-    http: aiohttp.ClientSession, path: str, data: bytes | AsyncIterator[bytes], method: str = "POST"
+    http: aiohttp.ClientSession,
+    path: str,
+    data: bytes | AsyncIterator[bytes],
+    method: str = "POST",
+    token: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, object]]:
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **(token or {})}
     async with http.request(method, path, data=data, headers=headers) as response:
         assert response.content_type == "application/json"
         return response.status, (await response.json())["error"]
 
 
 async def test_a_body_at_the_limit_is_read_and_one_byte_over_is_413(
-    http: aiohttp.ClientSession, mysql: MySQL
+    http: aiohttp.ClientSession, mysql: MySQL, settings: Settings
 ) -> None:
     order = await create_order(http)
+    token = service_headers(settings)
     before = await table_counts(mysql)
     for path, method in [("/api/orders", "POST"), (f"/api/orders/{order['id']}/status", "PATCH")]:
-        status, error = await _post(http, path, _padded(MAX_REQUEST_BODY_BYTES), method)
+        status, error = await _post(http, path, _padded(MAX_REQUEST_BODY_BYTES), method, token)
         assert (status, error["code"]) == (422, "validation_failed")  # read, then judged
-        status, error = await _post(http, path, _padded(MAX_REQUEST_BODY_BYTES + 1), method)
+        status, error = await _post(http, path, _padded(MAX_REQUEST_BODY_BYTES + 1), method, token)
         assert (status, error["code"]) == (413, "request_entity_too_large")
     assert await table_counts(mysql) == before
 
@@ -120,17 +127,6 @@ async def test_an_analytics_range_spans_at_most_731_days(
     assert (await answer(date(9999, 12, 31)))[0] == 400
 
 
-async def _raw(settings: Settings, request: bytes) -> bytes:
-    """What the server answers to bytes no HTTP client library would send."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", settings.port)
-    try:
-        writer.write(request)
-        await writer.drain()
-        return await asyncio.wait_for(reader.read(), timeout=30)
-    finally:
-        writer.close()
-
-
 @pytest.mark.parametrize(
     "request_bytes",
     [
@@ -146,8 +142,10 @@ async def _raw(settings: Settings, request: bytes) -> bytes:
 async def test_unparseable_http_is_refused_with_400(
     settings: Settings, mysql: MySQL, request_bytes: bytes
 ) -> None:
-    """aiohttp refuses these before any route or middleware sees them: a plain-text 400."""
+    """aiohttp refuses these before any route or middleware sees them; the answer is still the
+    API's JSON error (web/errors.py, serve_parser_errors_as_json)."""
     before = await table_counts(mysql)
-    answer = await _raw(settings, request_bytes)
-    assert answer.startswith((b"HTTP/1.0 400 ", b"HTTP/1.1 400 ")), answer[:200]
+    answer = await asyncio.to_thread(send, settings.port, request_bytes)
+    assert (answer.status, answer.headers["content-type"]) == (400, "application/json")
+    assert json.loads(answer.body)["error"]["code"] == "malformed_http"
     assert await table_counts(mysql) == before

@@ -15,12 +15,13 @@ import pytest
 from ecommerce_stream.settings import PROJECT_ROOT, Settings
 from ecommerce_stream.stores.mysql import MySQL
 from tests.conftest import poll
-from tests.orders_support import admin_headers, create_order
+from tests.orders_support import admin_headers, create_order, service_headers
 
 
 def _secrets(settings: Settings) -> dict[str, str]:
     secrets = {
         "ADMIN_TOKEN": settings.admin_token.get_secret_value(),
+        "SERVICE_TOKEN": settings.service_token.get_secret_value(),
         "MYSQL_PASSWORD": settings.mysql_password.get_secret_value(),
         "CLICKHOUSE_PASSWORD": settings.clickhouse_password.get_secret_value(),
     }
@@ -125,7 +126,11 @@ async def test_a_mysql_failure_is_logged_without_secrets(
     async with mysql.transaction() as cur:
         await cur.execute("SELECT id FROM orders WHERE id = %s FOR UPDATE", (order["id"],))
         patch = asyncio.create_task(
-            http.patch(f"/api/orders/{order['id']}/status", json={"status": "CONFIRMED"})
+            http.patch(
+                f"/api/orders/{order['id']}/status",
+                json={"status": "CONFIRMED"},
+                headers=service_headers(settings),
+            )
         )
         await _kill_the_query_holding(mysql, f"WHERE id = '{order['id']}' FOR UPDATE")
         async with await patch as response:
@@ -137,7 +142,9 @@ async def test_a_mysql_failure_is_logged_without_secrets(
     assert _leaked(await _logged_since(app_log, offset, "store unavailable"), secrets) == []
     # The connection the worker lost is replaced: the order can change after all.
     async with http.patch(
-        f"/api/orders/{order['id']}/status", json={"status": "CONFIRMED"}
+        f"/api/orders/{order['id']}/status",
+        json={"status": "CONFIRMED"},
+        headers=service_headers(settings),
     ) as response:
         assert response.status == 200
 

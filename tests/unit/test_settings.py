@@ -47,7 +47,7 @@ def test_secrets_do_not_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "s3cr3t-token" not in repr(Settings(_env_file=None))
 
 
-def test_production_refuses_to_start_without_an_admin_token(
+def test_production_refuses_to_start_without_an_admin_token_or_with_open_status_changes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
@@ -55,6 +55,9 @@ def test_production_refuses_to_start_without_an_admin_token(
         Settings(_env_file=None)
     monkeypatch.setenv("ADMIN_TOKEN", "a-long-random-token")
     assert Settings(_env_file=None).environment == "production"
+    monkeypatch.setenv("STATUS_CHANGES_NEED_TOKEN", "false")
+    with pytest.raises(ValidationError, match="STATUS_CHANGES_NEED_TOKEN"):
+        Settings(_env_file=None)
 
 
 def test_original_design_mode_behaves_like_the_seed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,7 @@ from pydantic import Field
 from ecommerce_stream.app import app
 from ecommerce_stream.errors import Conflict, NotFound
 from ecommerce_stream.web.openapi import DOCUMENTED_PREFIXES, build_document, endpoint
-from ecommerce_stream.wire import ApiModel, Params, PathParams
+from ecommerce_stream.wire import ORDER_ID_PATTERN, ApiModel, Params, PathParams
 from tests.orders_support import ORDER_FIELDS
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
@@ -65,8 +65,10 @@ def test_the_orders_operations_are_declared_with_their_errors(document: dict[str
     assert create["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/CreateOrder"
     }
-    statuses = {"200", "201", "400", "408", "409", "413", "415", "422", "503"}
+    statuses = {"200", "201", "400", "401", "403", "408", "409", "413", "415", "422", "503"}
     assert set(create["responses"]) == statuses
+    # A token is needed only for an order in another status than PENDING.
+    assert create["security"] == [{}, {"serviceToken": []}, {"adminToken": []}]
     assert [p["name"] for p in create["parameters"]] == ["Idempotency-Key"]
     listing = operations["GET", "/api/orders/user/{user_id}"]
     assert [(p["name"], p["in"], p["required"]) for p in listing["parameters"]] == [
@@ -78,7 +80,15 @@ def test_the_orders_operations_are_declared_with_their_errors(document: dict[str
         "type": "array",
         "items": {"$ref": "#/components/schemas/Order"},
     }
-    assert set(operations["PATCH", "/api/orders/{order_id}/status"]["responses"]) >= {"404", "409"}
+    change = operations["PATCH", "/api/orders/{order_id}/status"]
+    assert set(change["responses"]) >= {"400", "401", "403", "404", "409"}
+    assert change["security"] == [{"serviceToken": []}, {"adminToken": []}]
+    # Every order id in a path is a lowercase UUID (anything else: 400).
+    for (_, path), operation in operations.items():
+        if "{order_id}" in path:
+            order_id = next(p for p in operation["parameters"] if p["name"] == "order_id")
+            assert order_id["schema"]["pattern"] == ORDER_ID_PATTERN, path
+            assert "400" in operation["responses"], path
     for operation in operations.values():
         if operation["tags"] in (["orders"], ["catalog"]):
             assert {"503"} <= set(operation["responses"])

@@ -1,4 +1,5 @@
-"""Admin authentication without any service: bearer token, then X-Admin-Id."""
+"""Authority without any service: the admin API's bearer token, then X-Admin-Id; a status
+change's service or admin token, unless a demo opens status changes."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from multidict import CIMultiDict
 
 from ecommerce_stream.errors import BadRequest, Forbidden, Unauthorized
 from ecommerce_stream.settings import Settings, get_settings
-from ecommerce_stream.web import admin
-from ecommerce_stream.web.admin import acting_admin
+from ecommerce_stream.web import auth
+from ecommerce_stream.web.auth import acting_admin, require_status_authority
 
 
 def _request(**headers: str) -> SimpleNamespace:
@@ -53,6 +54,31 @@ def test_refusals(headers: dict[str, str], refusal: type[Exception]) -> None:
 def test_without_a_configured_token_every_token_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(admin, "get_settings", lambda: Settings(_env_file=None, admin_token=""))
+    monkeypatch.setattr(auth, "get_settings", lambda: Settings(_env_file=None, admin_token=""))
     with pytest.raises(Forbidden):
         acting_admin(_request(Authorization="Bearer anything", X_Admin_Id="alice"))
+
+
+def test_a_status_change_takes_the_service_or_the_admin_token() -> None:
+    settings = Settings(_env_file=None, admin_token="admin-secret", service_token="svc-secret")
+    for token in ["admin-secret", "svc-secret"]:
+        require_status_authority(_request(Authorization=f"Bearer {token}"), settings)
+    for headers, refusal in [
+        ({}, Unauthorized),
+        ({"Authorization": "Bearer svc-secre"}, Forbidden),
+        ({"Authorization": "Bearer admin-secret-"}, Forbidden),
+    ]:
+        with pytest.raises(refusal):
+            require_status_authority(_request(**headers), settings)
+
+
+def test_an_unset_service_token_matches_no_token() -> None:
+    settings = Settings(_env_file=None, admin_token="admin-secret", service_token="")
+    with pytest.raises(Forbidden):
+        require_status_authority(_request(Authorization="Bearer \x00"), settings)
+
+
+def test_a_demo_may_open_status_changes_to_anyone() -> None:
+    settings = Settings(_env_file=None, status_changes_need_token=False)
+    require_status_authority(_request(), settings)
+    assert Settings(_env_file=None).status_changes_need_token  # closed unless said otherwise
