@@ -4,13 +4,15 @@
 # audit switched off, so nothing repairs what the consumer loses. Prints, and writes to
 # test-artifacts/churn-drill.md, the accepted orders missing from ClickHouse after each run.
 # A measurement of the stream processor, not a CI test: CI runs the drill once, audit on.
+# DRILL_STATIC_MEMBERSHIP=1 gives each worker its own KAFKA_GROUP_INSTANCE_ID.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 runs="${1:-10}"
 report=test-artifacts/churn-drill.md
 mkdir -p test-artifacts
-printf '| run | orders in MySQL | counted in ClickHouse | lost | drill |\n|---|---|---|---|---|\n' >"$report"
+printf '| run | orders in MySQL | counted in ClickHouse | lost | rebalances seen by worker 1 |'\
+' records read again | analytics exact after the load | drill |\n|---|---|---|---|---|---|---|---|\n' >"$report"
 total=0
 for run in $(seq 1 "$runs"); do
     log="test-artifacts/churn-drill-$run.log"
@@ -26,9 +28,15 @@ for run in $(seq 1 "$runs"); do
     fi
     in_mysql="$(awk -F'|' '{gsub(/ /, "", $6); print $6}' <<<"$row")"
     counted="$(awk -F'|' '{gsub(/ /, "", $7); print $7}' <<<"$row")"
+    exact="$(awk -F'|' '{gsub(/^ +| +$/, "", $10); print $10}' <<<"$row")"
     lost=$((in_mysql - counted))
     total=$((total + lost))
+    # What the workers logged: each rebalance ends in a seek to the committed offsets, and
+    # the consumer logs each record that came ahead of its partition's next unread offset.
+    rebalances="$(grep -c 'Seek stream partitions to committed offsets' .stack/faults/worker-1.log)"
+    read_again="$(cat .stack/faults/worker-*.log | grep -c 'reading again from')"
     echo "run $run: $lost of $in_mysql orders lost ($verdict)"
-    printf '| %s | %s | %s | %s | %s |\n' "$run" "$in_mysql" "$counted" "$lost" "$verdict" >>"$report"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$run" "$in_mysql" "$counted" "$lost" \
+        "$rebalances" "$read_again" "$exact" "$verdict" >>"$report"
 done
 echo "lost in $runs runs: $total (table: $report)"

@@ -32,6 +32,7 @@ app = faust.App(
     # The relay marks an outbox row processed on this ack: it must mean "replicated".
     producer_acks=-1,
     consumer_auto_offset_reset="earliest",
+    consumer_group_instance_id=settings.kafka_group_instance_id or None,
     # A worker that died (kill -9) hands its partitions over after 10 s, not Faust's 60 s.
     broker_session_timeout=10.0,
     broker_heartbeat_interval=2.0,

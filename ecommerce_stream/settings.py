@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     kafka_replication_factor: int = Field(1, ge=1)
     # How long a consumer fetch may wait at the broker (Faust's own: 1500; see stores/kafka.py).
     kafka_fetch_max_wait_ms: int = Field(100, ge=1, le=1500)
+    kafka_group_instance_id: str = Field(
+        "",
+        max_length=249,
+        description="Static group membership (one id per worker): a worker restarted within"
+        " the session timeout gets its partitions back without a rebalance. Empty: dynamic.",
+    )
 
     clickhouse_host: str = ""
     clickhouse_user: str = "default"

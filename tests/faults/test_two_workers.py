@@ -6,6 +6,7 @@ counted twice."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator
 
@@ -18,13 +19,20 @@ from tests.conftest import poll
 from tests.faults.conftest import STACK_DIR, Load, Worker, agree
 
 
+def _own(name: str) -> dict[str, str]:
+    """A worker's own settings; with DRILL_STATIC_MEMBERSHIP=1 (`make churn-drill`'s measure
+    of KAFKA_GROUP_INSTANCE_ID), its own static group member id too."""
+    own = {"FAUST_DATA_DIR": str(STACK_DIR / name)}
+    if os.environ.get("DRILL_STATIC_MEMBERSHIP") == "1":
+        own["KAFKA_GROUP_INSTANCE_ID"] = name
+    return own
+
+
 @pytest.fixture
 async def pair(settings: Settings, clickhouse_url: str) -> AsyncIterator[tuple[Worker, Worker]]:
     shared = {"CLICKHOUSE_HOST": clickhouse_url}
-    first = Worker("worker-1", settings.port, {**shared, "FAUST_DATA_DIR": str(STACK_DIR / "w1")})
-    second = Worker(
-        "worker-2", settings.port + 1, {**shared, "FAUST_DATA_DIR": str(STACK_DIR / "w2")}
-    )
+    first = Worker("worker-1", settings.port, {**shared, **_own("w1")})
+    second = Worker("worker-2", settings.port + 1, {**shared, **_own("w2")})
     for worker in (first, second):
         worker.start()
     await asyncio.gather(first.ready(), second.ready())
