@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
 import pydantic
 import pymysql
-from aiohttp import hdrs, web, web_server
+from aiohttp import HttpVersion11, hdrs, web, web_server
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestHandler
 from faust.web.exceptions import WebError as FaustWebError
@@ -122,7 +123,8 @@ def answer_for(request: web.BaseRequest, error: Exception) -> web.Response:
         if error.status < 400:
             raise error
         code = error.reason.lower().replace(" ", "_")
-        response = error_response(error.status, code, error.text or error.reason)
+        # The reason phrase, not aiohttp's text: that may quote the request ("Unknown Expect: ...").
+        response = error_response(error.status, code, error.reason)
         # Keep what the status promises, e.g. a 405's Allow: only the body becomes JSON.
         for name, value in error.headers.items():
             if name not in (hdrs.CONTENT_TYPE, hdrs.CONTENT_LENGTH):
@@ -160,11 +162,19 @@ async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
         return answer_for(request, error)
 
 
-class _JsonParserErrors(RequestHandler):
-    """aiohttp answers a request it cannot parse (a bad header line, one over 8 KiB, bad
-    chunking, Content-Length with Transfer-Encoding) before any route or middleware sees it, in
-    plain text quoting the offending line. It has no setting for that answer, so the server is
-    given this handler class (serve_parser_errors_as_json)."""
+class _JsonErrorAnswers(RequestHandler):
+    """What aiohttp answers before any route or middleware runs, in the API's error shape.
+
+    It answers a request it cannot parse (a bad header line, one over 8 KiB, bad chunking,
+    Content-Length with Transfer-Encoding) in plain text quoting the offending line, and an
+    unknown Expect header with a plain-text 417 quoting its value (a 500 when the value holds
+    a byte that is not UTF-8). It has no setting for either, so the server is given this
+    handler class (serve_parser_errors_as_json)."""
+
+    def __init__(self, manager: web.Server, **kwargs: Any) -> None:
+        super().__init__(manager, **kwargs)
+        # The app's handler, behind the one Expect check aiohttp makes before any middleware.
+        self._request_handler = _refusing_unknown_expectations(manager.request_handler)
 
     def handle_error(
         self,
@@ -181,10 +191,30 @@ class _JsonParserErrors(RequestHandler):
             return response
         return malformed_http_response(status, exc)
 
+    async def finish_response(
+        self, request: web.BaseRequest, resp: web.StreamResponse, start_time: float | None
+    ) -> tuple[web.StreamResponse, bool]:
+        # An HTTP error raised before the middleware ran (the Expect check) arrives as itself.
+        if isinstance(resp, web.HTTPException) and resp.status >= 400:
+            resp = answer_for(request, resp)
+        return await super().finish_response(request, resp, start_time)
+
+
+def _refusing_unknown_expectations(
+    handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]],
+) -> Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]:
+    async def handle(request: web.BaseRequest) -> web.StreamResponse:
+        expect = request.headers.get(hdrs.EXPECT, "")
+        if expect and expect.lower() != "100-continue" and request.version >= HttpVersion11:
+            raise web.HTTPExpectationFailed()  # aiohttp's own would quote the value
+        return await handler(request)
+
+    return handle
+
 
 def serve_parser_errors_as_json() -> None:
-    """Make aiohttp's servers in this process answer unparseable requests in the API's error
-    shape. aiohttp builds each connection's handler from `web_server.RequestHandler` and offers
-    no hook for this (tests/security/test_fuzz.py and test_request_limits.py would notice a
-    version that stopped calling it)."""
-    web_server.RequestHandler = _JsonParserErrors  # type: ignore[attr-defined]
+    """Make aiohttp's servers in this process answer what they refuse themselves in the API's
+    error shape. aiohttp builds each connection's handler from `web_server.RequestHandler` and
+    offers no hook for this (tests/security/test_error_answers.py and test_fuzz.py would notice
+    a version that stopped calling it)."""
+    web_server.RequestHandler = _JsonErrorAnswers  # type: ignore[attr-defined]

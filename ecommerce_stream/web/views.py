@@ -3,12 +3,16 @@ libraries in `/static/vendor/`) and the OpenAPI document at `/api/openapi.json`.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import mimetypes
 from functools import cache
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any, cast
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.helpers import ETAG_ANY
 from faust.web import Request, Response
 
 from ecommerce_stream.app import app
@@ -35,28 +39,46 @@ STATIC_FILES = {
 } | VENDOR_FILES
 
 
+async def _file(request: Request, path: Path) -> Response:
+    """A page or asset, whole, revalidated by its ETag (304). Not aiohttp's FileResponse: that
+    answers a Range or precondition it cannot meet with an empty, non-JSON 416 or 412, after the
+    view has returned. These files are small, and a server may ignore Range (RFC 9110)."""
+    try:
+        body, stat = await asyncio.to_thread(lambda: (path.read_bytes(), path.stat()))
+    except FileNotFoundError:  # a vendored file, before `make install` has run
+        raise NotFound(f"{path.name} is missing: run `make install`") from None
+    etag = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+    if any(tag.value in (etag, ETAG_ANY) for tag in cast(web.Request, request).if_none_match or ()):
+        response = web.Response(status=304)
+    else:
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        text = kind.startswith("text/")
+        response = web.Response(body=body, content_type=kind, charset="utf-8" if text else None)
+    response.etag = etag
+    response.last_modified = stat.st_mtime
+    response.headers[hdrs.CACHE_CONTROL] = "no-cache"  # revalidate: the pages change with code
+    return cast(Response, response)
+
+
 @app.page("/")
 class ShopPage(ApiView):
     async def get(self, request: Request) -> Response:
-        return cast(Response, web.FileResponse(WEB_DIR / "index.html"))
+        return await _file(request, WEB_DIR / "index.html")
 
 
 @app.page("/dashboard.html")
 class DashboardPage(ApiView):
     async def get(self, request: Request) -> Response:
-        return cast(Response, web.FileResponse(WEB_DIR / "dashboard.html"))
+        return await _file(request, WEB_DIR / "dashboard.html")
 
 
 @app.page("/static/{name:.+}")
 class StaticFile(ApiView):
     async def get(self, request: Request, name: str) -> Response:
         path = STATIC_FILES.get(name)
-        # A vendored file is missing until `make install` has run.
-        if path is None or not path.is_file():
-            raise NotFound(
-                "no such file" if path is None else f"{name} is missing: run `make install`"
-            )
-        return cast(Response, web.FileResponse(path))
+        if path is None:
+            raise NotFound("no such file")
+        return await _file(request, path)
 
 
 @cache

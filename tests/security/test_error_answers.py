@@ -1,6 +1,7 @@
 """A client's mistake is a 4xx in the API's JSON error shape wherever it is made: a compressed
 body (415), a day the analytics cannot name (400), a file /static/ does not have (404), HTTP
-the server cannot parse (400, quoting none of it). /metrics counts each under the status sent."""
+the server cannot parse (400) or an unknown Expect header (417), quoting none of it. /metrics
+counts each under the status sent."""
 
 from __future__ import annotations
 
@@ -111,6 +112,25 @@ async def test_a_file_static_does_not_have_is_a_json_404(
         assert (await response.json())["error"]["code"] == "not_found"
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [{"Range": ""}, {"Range": "bytes=5-1"}, {"Range": "bytes=999999-"}, {"If-Match": '"x"'},
+     {"If-Unmodified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"}],
+    ids=["empty range", "backwards range", "range past the end", "if-match", "unmodified since"],
+)  # fmt: skip
+async def test_a_range_or_precondition_is_no_empty_error(
+    http: aiohttp.ClientSession, headers: dict[str, str]
+) -> None:
+    """Pages and assets are sent whole (a server may ignore these): aiohttp's FileResponse
+    answered them with an empty 416 or 412, past any error handling."""
+    async with http.get("/static/app.css", headers=headers) as response:
+        assert response.status == 200
+        assert len(await response.read()) == int(response.headers["Content-Length"]) > 0
+        etag = response.headers["ETag"]
+    async with http.get("/static/app.css", headers={"If-None-Match": etag}) as response:
+        assert response.status == 304
+
+
 MALFORMED_AUTHORIZATION = {
     "control byte": b"Authorization: Bearer SECRET\x01",
     "NUL": b"Authorization: Bearer SECRET\x00",
@@ -133,6 +153,19 @@ async def test_a_malformed_authorization_line_is_refused_without_echo(
     assert (answer.status, answer.headers["content-type"]) == (400, "application/json")
     assert json.loads(answer.body)["error"]["code"] == "malformed_http"
     assert token not in answer.raw
+
+
+@pytest.mark.parametrize("value", [b"secret-ish", b"secret-ish\x80"], ids=["text", "not UTF-8"])
+async def test_an_unknown_expectation_is_a_json_417_that_quotes_nothing(
+    settings: Settings, value: bytes
+) -> None:
+    """aiohttp checks Expect before any middleware: it quoted the value back in plain text, and
+    failed with a 500 on a byte that is not UTF-8."""
+    request = request_bytes("GET", "/api/analytics/stats", [b"Expect: " + value])
+    answer = await asyncio.to_thread(send, settings.port, request)
+    assert (answer.status, answer.headers["content-type"]) == (417, "application/json")
+    assert json.loads(answer.body)["error"]["code"] == "expectation_failed"
+    assert b"secret-ish" not in answer.raw
 
 
 async def test_metrics_count_a_refusal_under_its_status(

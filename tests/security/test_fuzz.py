@@ -189,6 +189,8 @@ def _never_writing(order_id: str) -> list[tuple[str, str, bytes]]:
         ("PATCH", f"/api/orders/{order_id}/status", NO_TRANSITION),
         ("DELETE", f"/admin/orders/{order_id}", b""),
         ("GET", f"/admin/orders/{order_id}", b""),
+        ("OPTIONS", "/api/orders", b""),
+        ("PUT", f"/api/orders/{order_id}", b"{}"),
     ]
 
 
@@ -197,7 +199,7 @@ def shared_order(target: Target) -> str:
     return target.new_order()
 
 
-@fuzz_settings(300)
+@fuzz_settings(500)
 @given(data=st.data())
 def test_hostile_header_lines(target: Target, shared_order: str, data: st.DataObject) -> None:
     method, path, body = data.draw(st.sampled_from(_never_writing(shared_order)))
@@ -251,7 +253,7 @@ NOT_UTF8 = [
 ]
 
 
-@fuzz_settings(200)
+@fuzz_settings(300)
 @given(data=st.data())
 def test_hostile_body_encodings(target: Target, shared_order: str, data: st.DataObject) -> None:
     method, path, body = data.draw(
@@ -355,7 +357,7 @@ def _admin_or_service(target: Target, method: str, path: str) -> list[bytes]:
     return list(target.admin_lines) if path.startswith("/admin/") or method == "PATCH" else []
 
 
-@fuzz_settings(400)
+@fuzz_settings(600)
 @given(data=st.data())
 def test_hostile_path_segments(target: Target, data: st.DataObject) -> None:
     if data.draw(st.booleans(), label="an order id route"):
@@ -525,7 +527,7 @@ def hostile_status_changes(draw: st.DrawFn) -> str:
     return dump(draw(st.sampled_from(NOT_ORDERS)))
 
 
-@fuzz_settings(400)
+@fuzz_settings(600)
 @given(data=st.data())
 def test_hostile_json_bodies(target: Target, data: st.DataObject) -> None:
     if data.draw(st.integers(0, 3), label="a status change") == 0:
@@ -577,7 +579,7 @@ def _valid_quantity(text: str) -> bool:
     return re.fullmatch(r"-?(0|[1-9][0-9]*)", text) is not None and 1 <= int(text) <= 1000
 
 
-@fuzz_settings(300)
+@fuzz_settings(600)
 @given(
     price=json_numbers,
     total=json_numbers,
@@ -620,7 +622,7 @@ day_texts = st.one_of(
 counts = st.integers(-10, 10**20).map(str) | st.text(max_size=10)
 
 
-@fuzz_settings(200)
+@fuzz_settings(400)
 @given(data=st.data())
 def test_hostile_query_parameters(target: Target, data: st.DataObject) -> None:
     path = data.draw(
