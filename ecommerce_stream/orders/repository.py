@@ -87,8 +87,9 @@ async def get_order(
     row = await cur.fetchone()
     if row is None:
         return None
-    lines = await _lines_of(cur, [order_id])
-    return _order_from_row(row, lines.get(order_id, ()))
+    # Keyed by the stored id: the lines are the row's, whatever text found it.
+    lines = await _lines_of(cur, [row["id"]])
+    return _order_from_row(row, lines.get(row["id"], ()))
 
 
 async def list_user_orders(

@@ -259,11 +259,11 @@ class OrderService:
             check_transition(order.status, target)
             now = datetime.now(UTC)
             version = order.version + 1
-            await orders.update_status(uow.cursor, order_id, target, version, now)
+            await orders.update_status(uow.cursor, order.id, target, version, now)
             uow.record(
                 new_event(
                     OrderStatusChanged,
-                    order_id=order_id,
+                    order_id=order.id,  # the stored id, whatever text found it
                     version=version,
                     occurred_at=now,
                     fromStatus=order.status.value,
@@ -295,7 +295,7 @@ class OrderService:
                 deleted_by=admin_id,
                 event=new_event(
                     OrderDeleted,
-                    order_id=order_id,
+                    order_id=order.id,  # the stored id, whatever text found it
                     version=version,
                     occurred_at=now,
                     deletedAt=now,
@@ -323,7 +323,7 @@ class OrderService:
                 deleted_by=None,
                 event=new_event(
                     OrderRestored,
-                    order_id=order_id,
+                    order_id=order.id,  # the stored id, whatever text found it
                     version=version,
                     occurred_at=now,
                     restoredBy=admin_id,
