@@ -1,5 +1,6 @@
-"""JSON wire types shared by every HTTP API: camelCase models, exact money, UTC timestamps, and
-the bases of path, query and header parameter models."""
+"""JSON wire types shared by every HTTP API: camelCase models, exact money, UTC timestamps, the
+one spelling of an order id, and the bases of request bodies (strict) and of path, query and
+header parameter models."""
 
 from __future__ import annotations
 
