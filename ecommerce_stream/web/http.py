@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from decimal import Decimal
+from collections.abc import Awaitable, Callable, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, cast
 
 import pydantic
+import pydantic_core
 from aiohttp import hdrs, web
 from faust.web import Request, Response, View
 from pydantic import BaseModel, TypeAdapter
@@ -83,7 +83,6 @@ def decode_body(body: bytes, model: type[ModelT]) -> ModelT:
 # Past this many digits an integer is no id, count or amount the API takes; Python would spend
 # time quadratic in the length converting it.
 MAX_INTEGER_DIGITS = 100
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def parse_json(body: bytes) -> Any:
@@ -91,23 +90,30 @@ def parse_json(body: bytes) -> Any:
     fraction or exponent as Decimal (1e-400 stays 1e-400, not 0.0); no NaN or Infinity; no key
     twice in one object; no unpaired surrogate. 400 (MalformedJson) otherwise."""
     try:
-        value = json.loads(
-            body.decode("utf-8"),
-            parse_float=Decimal,
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedJson("the body is not UTF-8 text") from None
+    try:
+        # pydantic's parser first, for what it refuses that json.loads takes: unpaired
+        # surrogates, and nesting past 200 levels, where json.loads would recurse to the
+        # interpreter's limit (and objects finalized meanwhile would fail).
+        pydantic_core.from_json(text)
+        return json.loads(
+            text,
+            parse_float=_decimal,
             parse_int=_integer,
             parse_constant=_not_a_number,
             object_pairs_hook=_object,
         )
-    except UnicodeDecodeError:
-        raise MalformedJson("the body is not UTF-8 text") from None
-    except json.JSONDecodeError as error:
-        where = f"{error.msg} at line {error.lineno} column {error.colno}"
-        raise MalformedJson("the body is not valid JSON", [{"message": where}]) from None
-    except RecursionError:
-        raise MalformedJson("the body is not valid JSON: it is nested too deeply") from None
-    if any(_SURROGATE.search(text) for text in _strings(value)):
-        raise MalformedJson("the body is not valid JSON: a string holds an unpaired surrogate")
-    return value
+    except ValueError as error:
+        raise MalformedJson("the body is not valid JSON", [{"message": str(error)}]) from None
+
+
+def _decimal(digits: str) -> Decimal:
+    try:
+        return Decimal(digits)
+    except InvalidOperation:  # an exponent past what Decimal holds, e.g. 1e99999999999999999999
+        raise MalformedJson("a number in the body is out of range") from None
 
 
 def _integer(digits: str) -> int:
@@ -131,20 +137,6 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             [{"field": twice, "message": "named more than once"}],
         )
     return named
-
-
-def _strings(value: Any) -> Iterator[str]:
-    """Every string in a JSON value, object keys included (without recursion: the value may be
-    nested as deep as the parser allows)."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            yield item
-        elif isinstance(item, list):
-            pending += item
-        elif isinstance(item, dict):
-            pending += [*item, *item.values()]
 
 
 def read_path(model: type[ModelT], **params: str) -> ModelT:

@@ -1,6 +1,7 @@
 """parse_json: a request body's JSON exactly as written, or a MalformedJson (400)."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -42,6 +43,8 @@ def test_numbers_keep_their_exact_value() -> None:
         b"[" * 5_000 + b"]" * 5_000,
         b"1" * (MAX_INTEGER_DIGITS + 1),
         b"-" + b"1" * (MAX_INTEGER_DIGITS + 1),
+        b"[1e99999999999999999999]",
+        b"[-1.5e-99999999999999999999]",
     ],
 )
 def test_what_is_no_exact_json_is_malformed(body: bytes) -> None:
@@ -49,6 +52,10 @@ def test_what_is_no_exact_json_is_malformed(body: bytes) -> None:
         parse_json(body)
 
 
-def test_paired_surrogates_and_long_but_bounded_integers_are_fine() -> None:
+def test_paired_surrogates_and_long_but_bounded_values_are_fine() -> None:
     assert parse_json(b'["\\ud83d\\ude00"]') == ["\U0001f600"]
     assert parse_json(b"1" * MAX_INTEGER_DIGITS) == int("1" * MAX_INTEGER_DIGITS)
+    nested: list[Any] = []
+    for _ in range(149):
+        nested = [nested]
+    assert parse_json(b"[" * 150 + b"]" * 150) == nested  # deep, but within the limit
