@@ -555,7 +555,9 @@ json_numbers = st.one_of(
     ),
     st.sampled_from(["1e-400", "1e400", "-0", "0.0", "0.10", "1E2", "25000", "0.01", "0.001"]),
 )
+# Refused as no (exact) JSON at all, 400: no JSON number, or one past what a Decimal can hold.
 NOT_JSON_NUMBERS = ["NaN", "Infinity", "-Infinity", "+1", ".5", "1.", "01", "0x10", "1_000"]
+NOT_JSON_NUMBERS += ["1e99999999999999999999", "-2.5E-99999999999999999999"]
 
 
 def _exact(text: str) -> Decimal | None:
