@@ -35,6 +35,11 @@ for run in $(seq 1 "$runs"); do
     # the consumer logs each record that came ahead of its partition's next unread offset.
     rebalances="$(grep -c 'Seek stream partitions to committed offsets' .stack/faults/worker-1.log)"
     read_again="$(cat .stack/faults/worker-*.log | grep -c 'reading again from')"
+    if ((lost > 0)); then  # the next run wipes the stack: keep what tells where they went
+        for log_file in .stack/faults/worker-*.log; do
+            cp "$log_file" "test-artifacts/churn-drill-$run-$(basename "$log_file")"
+        done
+    fi
     echo "run $run: $lost of $in_mysql orders lost ($verdict)"
     printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$run" "$in_mysql" "$counted" "$lost" \
         "$rebalances" "$read_again" "$exact" "$verdict" >>"$report"

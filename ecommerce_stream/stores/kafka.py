@@ -88,6 +88,7 @@ class Consumer(faust_aiokafka.Consumer):
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
         committed = await super().seek_to_committed()
+        log.info("read from the committed offsets: %s", _by_partition(committed))
         for tp, offset in committed.items():
             self._reads.seek(ensure_TP(tp), offset if offset is not None and offset >= 0 else None)
         return committed
@@ -182,6 +183,10 @@ class Transport(faust_aiokafka.Transport):
     def __init__(self, *args: Any, fetch_max_wait_ms: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fetch_max_wait_ms = fetch_max_wait_ms
+
+
+def _by_partition(offsets: Mapping[Any, int | None]) -> str:
+    return ", ".join(f"{tp.topic}[{tp.partition}]={offset}" for tp, offset in sorted(offsets.items()))
 
 
 class GroupOffsets:

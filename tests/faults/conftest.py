@@ -17,11 +17,14 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from ecommerce_stream.analytics import reconcile as reconciliation
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.settings import PROJECT_ROOT, Settings
+from ecommerce_stream.stores.clickhouse import make_clickhouse
 from ecommerce_stream.stores.mysql import MySQL
+from ecommerce_stream.topics import ORDER_EVENTS, ORDERS_ANALYTICS
 from tests.conftest import poll, start_worker_process, stop_worker_process
 
 STACK_DIR = Path(os.environ.get("STACK_DIR", PROJECT_ROOT / ".stack" / "faults"))
@@ -186,11 +189,82 @@ def port_closed(port: int) -> Callable[[], Awaitable[bool]]:
     return refused
 
 
+async def _keys_and_places(settings: Settings, topic: str) -> dict[str, tuple[int, int]]:
+    """Every key of `topic` (up to its current end) → the partition and offset it was last
+    seen at."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_brokers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(settings.kafka_topic_partitions)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        found: dict[str, tuple[int, int]] = {}
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                for record in records:
+                    found[(record.key or b"").decode()] = (record.partition, record.offset)
+        return found
+    finally:
+        await consumer.stop()
+
+
+async def where_lost(
+    load: Load, mysql: MySQL, settings: Settings, clickhouse_url: str | None
+) -> str:
+    """For a drill that ended with differences: at which hop each accepted order missing
+    downstream was lost, with the Kafka records that stand for it and the group's offsets."""
+    events = await _keys_and_places(settings, ORDER_EVENTS)
+    rows = await _keys_and_places(settings, ORDERS_ANALYTICS)
+    lines = []
+    in_clickhouse: set[str] | None = None
+    if clickhouse_url is not None:
+        client = make_clickhouse(settings.model_copy(update={"clickhouse_host": clickhouse_url}))
+        try:
+            ledger = await client.query(
+                f"SELECT DISTINCT order_id FROM {settings.clickhouse_database}.order_changes"
+            )
+        finally:
+            await client.close()
+        in_clickhouse = {str(row["order_id"]) for row in ledger}
+    for order_id in load.accepted:
+        if order_id not in events:
+            lines.append(f"{order_id}: never reached order.events (relay)")
+        elif order_id not in rows:
+            lines.append(f"{order_id}: order.events{list(events[order_id])} not transformed")
+        elif in_clickhouse is not None and order_id not in in_clickhouse:
+            lines.append(
+                f"{order_id}: orders_analytics{list(rows[order_id])} not in the ledger (sink)"
+            )
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_brokers,
+        group_id=settings.kafka_consumer_group_id,
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        committed = {
+            f"{topic}[{p}]": await consumer.committed(TopicPartition(topic, p))
+            for topic in (ORDER_EVENTS, ORDERS_ANALYTICS)
+            for p in range(settings.kafka_topic_partitions)
+        }
+    finally:
+        await consumer.stop()
+    return "\n".join([*lines, f"group offsets: {committed}"])
+
+
 async def agree(
-    fault: str, load: Load, mysql: MySQL, settings: Settings, base_url: str, fault_ended: float
+    fault: str,
+    load: Load,
+    mysql: MySQL,
+    settings: Settings,
+    base_url: str,
+    fault_ended: float,
+    clickhouse_url: str | None = None,
 ) -> None:
     """Every accepted order is in MySQL, and every analytics answer equals MySQL's; the figures
-    go to test-artifacts/faults.md."""
+    go to test-artifacts/faults.md. On a difference, where each missing order was lost goes to
+    test-artifacts/lost-<fault>.txt (`clickhouse_url`: the shared ClickHouse to look in)."""
     rows = await mysql.fetch_all(
         f"SELECT id FROM orders WHERE id IN ({', '.join(['%s'] * len(load.accepted))})",
         tuple(load.accepted),
@@ -231,7 +305,11 @@ async def agree(
             session.get(f"{base_url}/api/health") as response,
         ):
             health = await response.text()
-        raise AssertionError(f"{len(differences)} differences, e.g. {differences[:2]}; {health}")
+        lost = await where_lost(load, mysql, settings, clickhouse_url)
+        (REPORT.parent / f"lost-{fault.replace(' ', '-')}.txt").write_text(lost + "\n")
+        raise AssertionError(
+            f"{len(differences)} differences, e.g. {differences[:2]}; {health}\n{lost}"
+        )
     # The audit is an alarm: exact analytics it had to repair still mean a record was skipped.
     assert relayed_again == 0, f"the outbox audit relayed {relayed_again} lost events again"
 
