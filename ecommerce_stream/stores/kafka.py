@@ -186,7 +186,8 @@ class Transport(faust_aiokafka.Transport):
 
 
 def _by_partition(offsets: Mapping[Any, int | None]) -> str:
-    return ", ".join(f"{tp.topic}[{tp.partition}]={offset}" for tp, offset in sorted(offsets.items()))
+    ordered = sorted(offsets.items())
+    return ", ".join(f"{tp.topic}[{tp.partition}]={offset}" for tp, offset in ordered)
 
 
 class GroupOffsets:
