@@ -158,8 +158,8 @@ async def poll(condition, *, timeout: float = 10.0, interval: float = 0.05):  # 
         await asyncio.sleep(interval)
 
 
-async def messages_with_key(settings: Settings, topic: str, key: bytes) -> list[ConsumerRecord]:
-    """Every message of `topic`, up to its current end, whose key is `key`."""
+async def topic_records(settings: Settings, topic: str) -> list[ConsumerRecord]:
+    """Every message of `topic`, up to its current end."""
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_brokers, enable_auto_commit=False)
     await consumer.start()
     try:
@@ -170,7 +170,12 @@ async def messages_with_key(settings: Settings, topic: str, key: bytes) -> list[
         found: list[ConsumerRecord] = []
         while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
             for records in (await consumer.getmany(timeout_ms=1000)).values():
-                found += [record for record in records if record.key == key]
+                found += records
         return found
     finally:
         await consumer.stop()
+
+
+async def messages_with_key(settings: Settings, topic: str, key: bytes) -> list[ConsumerRecord]:
+    """Every message of `topic`, up to its current end, whose key is `key`."""
+    return [record for record in await topic_records(settings, topic) if record.key == key]

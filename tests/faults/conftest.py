@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from faust.types import TP
 
 from ecommerce_stream.analytics import reconcile as reconciliation
 from ecommerce_stream.outbox import repository as outbox
@@ -25,7 +26,7 @@ from ecommerce_stream.settings import PROJECT_ROOT, Settings
 from ecommerce_stream.stores.clickhouse import make_clickhouse
 from ecommerce_stream.stores.mysql import MySQL
 from ecommerce_stream.topics import ORDER_EVENTS, ORDERS_ANALYTICS
-from tests.conftest import poll, start_worker_process, stop_worker_process
+from tests.conftest import poll, start_worker_process, stop_worker_process, topic_records
 
 STACK_DIR = Path(os.environ.get("STACK_DIR", PROJECT_ROOT / ".stack" / "faults"))
 REPORT = PROJECT_ROOT / "test-artifacts" / "faults.md"
@@ -192,19 +193,26 @@ def port_closed(port: int) -> Callable[[], Awaitable[bool]]:
 async def _keys_and_places(settings: Settings, topic: str) -> dict[str, tuple[int, int]]:
     """Every key of `topic` (up to its current end) → the partition and offset it was last
     seen at."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_brokers, enable_auto_commit=False)
+    return {
+        (record.key or b"").decode(): (record.partition, record.offset)
+        for record in await topic_records(settings, topic)
+    }
+
+
+async def group_committed(settings: Settings, topics: Sequence[str]) -> dict[TP, int | None]:
+    """The consumer group's committed offset of every partition of `topics`."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_brokers,
+        group_id=settings.kafka_consumer_group_id,
+        enable_auto_commit=False,
+    )
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in range(settings.kafka_topic_partitions)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        found: dict[str, tuple[int, int]] = {}
-        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                for record in records:
-                    found[(record.key or b"").decode()] = (record.partition, record.offset)
-        return found
+        return {
+            TP(topic, p): await consumer.committed(TopicPartition(topic, p))
+            for topic in topics
+            for p in range(settings.kafka_topic_partitions)
+        }
     finally:
         await consumer.stop()
 
@@ -236,21 +244,9 @@ async def where_lost(
             lines.append(
                 f"{order_id}: orders_analytics{list(rows[order_id])} not in the ledger (sink)"
             )
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_brokers,
-        group_id=settings.kafka_consumer_group_id,
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        committed = {
-            f"{topic}[{p}]": await consumer.committed(TopicPartition(topic, p))
-            for topic in (ORDER_EVENTS, ORDERS_ANALYTICS)
-            for p in range(settings.kafka_topic_partitions)
-        }
-    finally:
-        await consumer.stop()
-    return "\n".join([*lines, f"group offsets: {committed}"])
+    committed = await group_committed(settings, (ORDER_EVENTS, ORDERS_ANALYTICS))
+    offsets = ", ".join(f"{tp.topic}[{tp.partition}]={o}" for tp, o in committed.items())
+    return "\n".join([*lines, f"group offsets: {offsets}"])
 
 
 async def agree(

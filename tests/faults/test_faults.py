@@ -9,7 +9,8 @@ import time
 import uuid
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
+from faust.types import TP
 
 from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
@@ -20,6 +21,7 @@ from tests.faults.conftest import (
     Worker,
     agree,
     backlog_of_at_least,
+    group_committed,
     outage,
     port_closed,
     under_load,
@@ -67,20 +69,8 @@ async def test_mariadb_restarted(worker: Worker, mysql: MySQL, settings: Setting
     await agree("MariaDB stopped 4 s, restarted", load, mysql, settings, worker.url, repaired)
 
 
-async def _committed(settings: Settings) -> dict[int, int | None]:
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_brokers,
-        group_id=settings.kafka_consumer_group_id,
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        return {
-            p: await consumer.committed(TopicPartition(ORDERS_ANALYTICS, p))
-            for p in range(settings.kafka_topic_partitions)
-        }
-    finally:
-        await consumer.stop()
+async def _committed(settings: Settings) -> dict[TP, int | None]:
+    return await group_committed(settings, [ORDERS_ANALYTICS])
 
 
 def _insert_failures(worker: Worker) -> int:
@@ -88,26 +78,26 @@ def _insert_failures(worker: Worker) -> int:
     return worker.log_path.read_text(errors="replace").count("rows into ClickHouse failed")
 
 
-async def _settled(settings: Settings) -> dict[int, int | None]:
+async def _settled(settings: Settings) -> dict[TP, int | None]:
     """The committed offsets once they stopped moving for longer than Faust's commit interval
     (the batches in flight when the switch flipped are committed by then)."""
-    readings: list[tuple[float, dict[int, int | None]]] = []
+    readings: list[tuple[float, dict[TP, int | None]]] = []
 
-    async def unchanged_for_a_while() -> dict[int, int | None] | None:
+    async def unchanged_for_a_while() -> dict[TP, int | None] | None:
         now, offsets = time.monotonic(), await _committed(settings)
         if not readings or readings[-1][1] != offsets:
             readings.append((now, offsets))
         changed_at, latest = readings[-1]
         return latest if now - changed_at > COMMIT_INTERVAL_SECONDS + 0.5 else None
 
-    settled: dict[int, int | None] = await poll(unchanged_for_a_while, timeout=30, interval=0.5)
+    settled: dict[TP, int | None] = await poll(unchanged_for_a_while, timeout=30, interval=0.5)
     return settled
 
 
 async def test_clickhouse_inserts_failing(
     worker: Worker, mysql: MySQL, settings: Settings, fault_switches: Path
 ) -> None:
-    committed: list[dict[int, int | None]] = []
+    committed: list[dict[TP, int | None]] = []
     failures_before = _insert_failures(worker)
 
     async def failing_inserts() -> None:
