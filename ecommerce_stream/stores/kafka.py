@@ -50,14 +50,21 @@ class Consumer(faust_aiokafka.Consumer):
       never delivered and never taken for a gap: the partition is sought back to the first
       unread record, which is read again. Only offsets the log does not hold (expired, or
       missing when read again) are passed over, as holes.
+    - A partition the group never committed is sought to where the reset policy starts it
+      (the log start, for `earliest`): aiokafka's `seek_to_committed` leaves such a partition
+      where it is, so records fetched and dropped during the seek were never read again.
     - The commit of such a topic moves only through an unbroken run of processed offsets (or
-      holes) from the committed one; Faust's own check lets the first record go (#606)."""
+      holes) from where reading started; Faust's own check lets the first record go (#606), and
+      skips the check altogether for a partition never committed."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._reads: PartitionReads[TP] = PartitionReads()
         self._holes: defaultdict[TP, list[Hole]] = defaultdict(list)
         self._gapless: dict[str, bool] = {}  # by topic: asked for every record
+        # Where each partition was read from at the last seek (its committed offset, or where
+        # the reset policy starts a partition the group never committed): the commit's floor.
+        self._read_from: dict[TP, int] = {}
 
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
@@ -88,10 +95,27 @@ class Consumer(faust_aiokafka.Consumer):
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
         committed = await super().seek_to_committed()
-        log.info("read from the committed offsets: %s", _by_partition(committed))
-        for tp, offset in committed.items():
-            self._reads.seek(ensure_TP(tp), offset if offset is not None and offset >= 0 else None)
+        read_from = {
+            ensure_TP(tp): offset
+            for tp, offset in committed.items()
+            if offset is not None and offset >= 0
+        }
+        never = [ensure_TP(tp) for tp in committed if ensure_TP(tp) not in read_from]
+        if never:
+            starts = await self._reset_positions(never)
+            await self.seek_wait(starts)
+            read_from.update(starts)
+        log.info("reading from: %s", _by_partition(read_from))
+        for tp, offset in read_from.items():
+            self._reads.seek(tp, offset)
+            self._read_from[tp] = offset
         return committed
+
+    async def _reset_positions(self, partitions: list[TP]) -> dict[TP, int]:
+        """Where the reset policy starts partitions the group never committed."""
+        if self.app.conf.consumer_auto_offset_reset == "latest":
+            return dict(await self.highwaters(*partitions))
+        return dict(await self.earliest_offsets(*partitions))
 
     async def seek(self, partition: TP, offset: int) -> None:
         await super().seek(partition, offset)
@@ -102,6 +126,7 @@ class Consumer(faust_aiokafka.Consumer):
         self._reads.forget(revoked)
         for tp in revoked:
             self._holes.pop(tp, None)
+            self._read_from.pop(tp, None)
         await super().on_partitions_revoked(revoked)
 
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
@@ -169,7 +194,9 @@ class Consumer(faust_aiokafka.Consumer):
             return super()._new_offset(tp)
         acked = self._acked[tp]
         acked.sort()
-        offset, used = next_commit(self._committed_offset[tp], acked, self._holes.get(tp, ()))
+        committed = self._committed_offset[tp]  # Faust keeps None for a commit at offset 0
+        floor = self._read_from.get(tp) if committed is None else committed
+        offset, used = next_commit(floor, acked, self._holes.get(tp, ()))
         self._acked_index[tp].difference_update(acked[:used])
         del acked[:used]
         if offset is not None and tp in self._holes:
