@@ -100,7 +100,12 @@ class Consumer(faust_aiokafka.Consumer):
             for tp, offset in committed.items()
             if offset is not None and offset >= 0
         }
-        never = [ensure_TP(tp) for tp in committed if ensure_TP(tp) not in read_from]
+        # Only our own streams: a table's changelog is positioned by Faust's recovery.
+        never = [
+            ensure_TP(tp)
+            for tp in committed
+            if ensure_TP(tp) not in read_from and self._without_gaps(ensure_TP(tp))
+        ]
         if never:
             starts = await self._reset_positions(never)
             await self.seek_wait(starts)
