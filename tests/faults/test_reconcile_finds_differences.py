@@ -73,8 +73,9 @@ async def _write_ledger(
 ) -> None:
     for sign, replace in rows:
         await clickhouse.execute(
+            # From a subquery: ClickHouse would read `sign` in the WHERE as the new alias.
             f"INSERT INTO {database}.order_changes SELECT * REPLACE ({sign} AS sign{replace})"
-            f" FROM {database}.order_changes WHERE {live_row} LIMIT 1"
+            f" FROM (SELECT * FROM {database}.order_changes WHERE {live_row} LIMIT 1)"
         )
 
 
