@@ -1,25 +1,65 @@
-"""The Faust application: configuration, the shared stores, and the `ecommerce-stream` entry point.
+"""The Faust application and the `ecommerce-stream` entry point.
 
 Agents, timers, tables, views and commands live in the domain packages and are found by
-autodiscovery."""
+autodiscovery; the objects they share are built in `wiring.py`."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
+from mode.utils.times import Seconds, want_seconds
 
 from ecommerce_stream.settings import get_settings
-from ecommerce_stream.stores.clickhouse import make_clickhouse
 from ecommerce_stream.stores.kafka import Transport as KafkaTransport
-from ecommerce_stream.stores.mysql import MySQL
 from ecommerce_stream.web.errors import json_errors, serve_parser_errors_as_json, server_log
 from ecommerce_stream.web.http import IDLE_CONNECTION_TIMEOUT_SECONDS, MAX_REQUEST_BODY_BYTES
 
 settings = get_settings()
 
-app = faust.App(
+
+@dataclass(frozen=True)
+class DefinedTimer:
+    function: Callable[..., Awaitable[None]]
+    interval: float
+    on_leader: bool
+
+
+class App(faust.App):
+    """Faust's App, remembering every timer it defines (Faust keeps them as anonymous tasks),
+    so `ecommerce-stream agents` lists them all without a hand-kept list."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.defined_timers: list[DefinedTimer] = []
+        super().__init__(*args, **kwargs)
+
+    def timer(  # type: ignore[override]  # as faust.App's own: mode's is a classmethod
+        self,
+        interval: Seconds,
+        on_leader: bool = False,
+        traced: bool = True,
+        name: str | None = None,
+        max_drift_correction: float = 0.1,
+    ) -> Callable[..., Any]:
+        define = super().timer(
+            interval,
+            on_leader=on_leader,
+            traced=traced,
+            name=name,
+            max_drift_correction=max_drift_correction,
+        )
+
+        def remember(function: Callable[..., Awaitable[None]]) -> Any:
+            self.defined_timers.append(DefinedTimer(function, want_seconds(interval), on_leader))
+            return define(function)
+
+        return remember
+
+
+app = App(
     settings.kafka_consumer_group_id,
     broker=settings.kafka_broker_urls,
     broker_client_id=settings.kafka_client_id,
@@ -64,14 +104,6 @@ app.transport = KafkaTransport(
 
 # Faust's stream metrics and the project's own (ecommerce_stream/metrics.py) at /metrics.
 setup_prometheus_sensors(app, name_prefix="faust")
-
-mysql = MySQL(settings)
-clickhouse = make_clickhouse(settings)
-
-
-@app.on_before_shutdown.connect
-async def _close_mysql(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
-    await mysql.close()
 
 
 def main() -> None:

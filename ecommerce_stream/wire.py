@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
 from pydantic import (
@@ -26,6 +26,11 @@ MAX_MONEY = Decimal("9999999999.99")
 CENT = Decimal("0.01")
 # INT UNSIGNED: the largest user or product id.
 MAX_ID = 2**32 - 1
+
+
+def to_money(amount: Decimal) -> Decimal:
+    """An amount in whole cents, half a cent rounded up (averages; sums are exact already)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _as_utc(value: datetime) -> datetime:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 
+from ecommerce_stream.orders.service import OrderService
+from ecommerce_stream.orders.unit_of_work import MySQLUnitOfWork
 from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
 
@@ -75,3 +78,14 @@ async def events_of(mysql: MySQL, order_id: str) -> list[dict[str, Any]]:
         "SELECT payload FROM outbox WHERE aggregate_id = %s ORDER BY id", (order_id,)
     )
     return [json.loads(row["payload"]) for row in rows]
+
+
+def order_service(
+    mysql: MySQL, after_commit: Callable[[], None] = lambda: None, retention_days: int = 7
+) -> OrderService:
+    """The order use cases on a database of the test's choosing, as the wiring builds them."""
+
+    def unit_of_work(*, read_only: bool = False) -> MySQLUnitOfWork:
+        return MySQLUnitOfWork(mysql, after_commit, read_only=read_only)
+
+    return OrderService(unit_of_work, retention_days=retention_days)

@@ -5,92 +5,46 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, TypeVar
 
 from faust import StreamT
 
 from ecommerce_stream import metrics
+from ecommerce_stream.analytics.mapping import row_from_event
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
-from ecommerce_stream.analytics.store import AnalyticsStore
-from ecommerce_stream.analytics.transform import (
-    InvalidEvent,
-    decode_event,
-    row_from_created,
-    row_from_order,
-)
-from ecommerce_stream.app import app, clickhouse, mysql, settings
-from ecommerce_stream.catalog import repository as catalog
-from ecommerce_stream.orders import repository as orders
-from ecommerce_stream.orders.models import OrderCreated, OrderEvent
+from ecommerce_stream.analytics.tables import legacy_order_states, transformed_versions
+from ecommerce_stream.app import app, settings
+from ecommerce_stream.events.decoding import InvalidEvent, decode_event
+from ecommerce_stream.events.upcasting import Upcaster
+from ecommerce_stream.retry import retry_until_done
 from ecommerce_stream.stores.clickhouse import DataDirInUse
 from ecommerce_stream.topics import dead_letter_topic, order_events_topic, orders_analytics_topic
+from ecommerce_stream.wiring import analytics_ledger, analytics_schema
 
 log = logging.getLogger(__name__)
 
-analytics_store = AnalyticsStore(clickhouse, settings.analytics_tz)
-
-# Order id → the highest version already turned into an analytics row. Changelog-backed, so a
-# restarted worker still drops stale versions before they cost a MySQL read.
-applied_versions = app.Table(
-    "order-versions", key_type=str, value_type=int, default=int, help="Last version per order."
-)
-
-MAX_RETRY_DELAY_SECONDS = 30.0
 MAX_SINK_PAUSE_SECONDS = 0.25
-ResultT = TypeVar("ResultT")
-
-
-async def retry_until_done(
-    what: str, attempt: Callable[[], Awaitable[ResultT]], first_delay: float = 0.1
-) -> ResultT:
-    """Transient failures (a store restarting) pause the stream; they never drop its data."""
-    delay = first_delay
-    while True:
-        try:
-            return await attempt()
-        except Exception as error:
-            log.warning("%s failed, retrying in %.1fs: %r", what, delay, error)
-            await asyncio.sleep(delay)
-            delay = min(MAX_RETRY_DELAY_SECONDS, delay * 2)
+upcaster = Upcaster(legacy_order_states)
 
 
 @app.task
 async def prepare_clickhouse() -> None:
     """Apply the `clickhouse/` DDL (and any pending repair) as the worker starts."""
     try:
-        await analytics_store.ensure_schema()
+        await analytics_schema.ensure()
     except DataDirInUse as error:
         await app.crash(error)  # another process owns the embedded engine: nothing to retry
     except Exception:
-        await retry_until_done("preparing ClickHouse", analytics_store.ensure_schema)
-
-
-@app.on_before_shutdown.connect
-async def _close_clickhouse(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
-    await clickhouse.close()
-    analytics_store.mark_stopped()
-
-
-async def _analytics_row(event: OrderEvent) -> OrderAnalyticsRow | None:
-    if isinstance(event, OrderCreated):
-        return row_from_created(event)
-    # Status changes, deletes and restores: the live order is the truth for the full row.
-    async with mysql.cursor() as cur:
-        order = await orders.get_order(cur, event.orderId)
-        if order is None:
-            return None  # purged after its retention: nothing left to describe
-        user_name = await catalog.user_name(cur, order.user_id) or ""
-    return row_from_order(order, user_name, event)
+        await retry_until_done("preparing ClickHouse", analytics_schema.ensure)
 
 
 @app.agent(order_events_topic)
 async def transform_order_events(stream: StreamT[bytes]) -> None:
-    """Each order version becomes one flat row; versions older than the last sent are dropped."""
+    """Each order version becomes one flat row, from the event alone; versions older than the
+    last sent are dropped, and messages that cannot be understood are dead-lettered."""
     async for message in stream.events():
         try:
-            event = decode_event(message.value)
+            event = decode_event(message.value, upcaster)
         except InvalidEvent as error:
             log.warning("dead-lettering message at %s: %s", message.message.tp, error)
             metrics.dead_letters.inc()
@@ -103,15 +57,11 @@ async def transform_order_events(stream: StreamT[bytes]) -> None:
         # Strictly older only: the table's changelog and the output row are not written
         # atomically, so after a crash the newest version is sent again (the sink drops it
         # if it had arrived) rather than risk dropping a row that never left.
-        if event.version < applied_versions[event.orderId]:
+        if event.version < transformed_versions[event.orderId]:
             continue
-        row = await retry_until_done(
-            f"reading order {event.orderId}", partial(_analytics_row, event)
-        )
-        if row is None or row.version < applied_versions[event.orderId]:
-            continue
+        row = row_from_event(event)
         await orders_analytics_topic.send(key=row.order_id, value=row)
-        applied_versions[event.orderId] = row.version
+        transformed_versions[event.orderId] = row.version
 
 
 @app.agent(orders_analytics_topic)
@@ -126,8 +76,7 @@ async def sink_to_clickhouse(stream: StreamT[OrderAnalyticsRow]) -> None:
     async for batch in stream.take(settings.sink_batch_size, within=settings.sink_batch_seconds):
         started = time.monotonic()
         await retry_until_done(
-            f"inserting {len(batch)} rows into ClickHouse",
-            partial(analytics_store.apply, batch),
+            f"inserting {len(batch)} rows into ClickHouse", partial(analytics_ledger.apply, batch)
         )
         if len(batch) > 1:
             await asyncio.sleep(min(MAX_SINK_PAUSE_SECONDS, time.monotonic() - started))

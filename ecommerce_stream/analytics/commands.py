@@ -11,10 +11,10 @@ from faust.cli import option
 from tqdm import tqdm
 
 from ecommerce_stream.analytics import reconcile as reconciliation
-from ecommerce_stream.analytics.agents import analytics_store
-from ecommerce_stream.analytics.store import MySQLSource
-from ecommerce_stream.app import app, clickhouse, mysql, settings
+from ecommerce_stream.analytics.schema import MySQLSource
+from ecommerce_stream.app import app, settings
 from ecommerce_stream.stores.clickhouse import DataDirInUse
+from ecommerce_stream.wiring import analytics_schema, clickhouse, mysql
 
 
 @app.command(
@@ -47,9 +47,9 @@ async def rebuild_analytics(self: object) -> None:
     )
     started = time.monotonic()
     try:
-        total = await analytics_store.count_source_orders(source)
+        total = await analytics_schema.count_source_orders(source)
         with tqdm(total=total, unit=" orders", desc="rebuild-analytics") as bar:
-            orders = await analytics_store.rebuild_from_mysql(source, progress=bar.update)
+            orders = await analytics_schema.rebuild_from_mysql(source, progress=bar.update)
     except DataDirInUse as error:
         sys.exit(f"rebuild-analytics: {error}")
     except Exception as error:
@@ -58,7 +58,7 @@ async def rebuild_analytics(self: object) -> None:
         sys.exit(f"rebuild-analytics failed: {message}")
     finally:
         await clickhouse.close()
-        analytics_store.mark_stopped()
+        analytics_schema.mark_stopped()
     elapsed = time.monotonic() - started
     print(
         f"rebuilt the analytics of {orders} orders in {elapsed:.2f}s"

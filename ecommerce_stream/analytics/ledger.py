@@ -1,19 +1,31 @@
-"""From analytics rows to signed ledger rows: the pure heart of exact aggregates.
+"""The ledger (`order_changes`): every order version the sink applied, as signed rows.
 
-The ledger (`order_changes`) holds, for each order, every version the sink applied: `-1` rows
-retract the previous live state, `+1` rows add the new live state, `0` rows record a deleted
-state. Any sign-weighted sum over it telescopes to the order's newest state, so aggregates
-built by summing it count each live order exactly once (clickhouse/README.md has the proof)."""
+`-1` rows retract the previous live state, `+1` rows add the new live state, `0` rows record a
+deleted state. Any sign-weighted sum over it telescopes to the order's newest state, so
+aggregates built by summing it count each live order exactly once (clickhouse/README.md has the
+proof). `ledger_rows` is that rule as pure code; `AnalyticsLedger` writes it and keeps the
+figures about it (versions applied, freshness)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+from ecommerce_stream import metrics
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
-from ecommerce_stream.orders.domain import newest_per_order
+from ecommerce_stream.analytics.schema import (
+    LEDGER,
+    LEDGER_COLUMNS,
+    AnalyticsSchema,
+    from_micros,
+    id_list,
+)
+from ecommerce_stream.events.ordering import newest_per_order
 
 LedgerRow = dict[str, Any]
+MARKS_MAX_AGE_SECONDS = 10.0
 
 
 def ledger_rows(
@@ -30,5 +42,105 @@ def ledger_rows(
             continue
         if previous is not None and int(previous["sign"]) == 1:
             out.append({**previous, "version": row.version, "sign": -1})
-        out.append({**row.to_clickhouse(), "sign": 0 if row.is_deleted else 1})
+        out.append(state_row(row))
     return out
+
+
+def state_row(row: OrderAnalyticsRow) -> LedgerRow:
+    """The ledger row that records an order version as its state: +1 live, 0 deleted."""
+    return {**row.to_clickhouse(), "sign": 0 if row.is_deleted else 1}
+
+
+class AnalyticsLedger:
+    def __init__(self, schema: AnalyticsSchema) -> None:
+        self._schema = schema
+        self._clickhouse = schema.clickhouse
+        self._db = schema.db
+        # (newest applied_at, newest updated_at), the ledger generation they describe, and
+        # when they were read.
+        self._marks: tuple[datetime | None, datetime | None] | None = None
+        self._marks_generation = -1
+        self._marks_read_at = 0.0
+
+    async def apply(self, rows: Sequence[OrderAnalyticsRow]) -> int:
+        """Append the batch's new versions to the ledger in one insert (one atomic part);
+        duplicates and stale versions are skipped. Returns the ledger rows written."""
+        await self._schema.ensure()
+        started = time.perf_counter()
+        async with self._schema.writer:
+            changes = ledger_rows(rows, await self.applied_states({r.order_id for r in rows}))
+            await self._clickhouse.insert(f"{self._db}.{LEDGER}", changes)
+        visible_at = datetime.now(UTC)
+        metrics.sink_batch_rows.observe(len(rows))
+        metrics.sink_batch_seconds.observe(time.perf_counter() - started)
+        applied = {(c["order_id"], c["version"]) for c in changes if c["sign"] >= 0}
+        metrics.sink_skipped_rows.inc(len(rows) - len(applied))
+        fresh = [row for row in rows if (row.order_id, row.version) in applied]
+        for row in fresh:
+            delay = (visible_at - row.updated_at).total_seconds()
+            metrics.change_visible_seconds.observe(max(0.0, delay))
+        self._note_applied(visible_at, fresh)
+        return len(changes)
+
+    async def versions_in_ledger(self, order_ids: Collection[str]) -> dict[str, int]:
+        """Each order's newest version in the ledger; an order left out has none there."""
+        if not order_ids:
+            return {}
+        await self._schema.ensure()
+        rows = await self._clickhouse.query(
+            f"SELECT order_id, max(version) AS version FROM {self._db}.{LEDGER}"
+            f" WHERE order_id IN ({id_list(order_ids)}) GROUP BY order_id"
+        )
+        return {row["order_id"]: int(row["version"]) for row in rows}
+
+    async def applied_states(self, order_ids: Collection[str]) -> dict[str, LedgerRow]:
+        """Each order's state row: the ledger row of its newest version with sign 1 or 0."""
+        if not order_ids:
+            return {}
+        rows = await self._clickhouse.query(
+            f"SELECT {LEDGER_COLUMNS} FROM {self._db}.{LEDGER}"
+            f" WHERE order_id IN ({id_list(order_ids)})"
+            " ORDER BY order_id, version DESC, sign DESC LIMIT 1 BY order_id"
+        )
+        return {row["order_id"]: row for row in rows}
+
+    async def newest_visible_change(self) -> datetime | None:
+        """When the newest order change that ClickHouse shows was made."""
+        return (await self._ledger_marks())[1]
+
+    async def newest_row_age_seconds(self) -> float | None:
+        applied_at = (await self._ledger_marks())[0]
+        return None if applied_at is None else (datetime.now(UTC) - applied_at).total_seconds()
+
+    async def _ledger_marks(self) -> tuple[datetime | None, datetime | None]:
+        """(newest applied_at, newest updated_at) of the ledger. Kept up to date by this
+        process's own inserts and read from ClickHouse only now and then (other workers may
+        share it): a full scan every second would hold the one ClickHouse lane the sink needs."""
+        stale = (
+            self._marks is None
+            or self._marks_generation != self._schema.generation
+            or time.monotonic() - self._marks_read_at > MARKS_MAX_AGE_SECONDS
+        )
+        if stale or self._marks is None:
+            await self._schema.ensure()
+            [row] = await self._clickhouse.query(
+                "SELECT count() AS rows, toUnixTimestamp64Micro(max(applied_at)) AS applied,"
+                f" toUnixTimestamp64Micro(max(updated_at)) AS changed FROM {self._db}.{LEDGER}"
+            )
+            empty = int(row["rows"]) == 0
+            self._marks = (
+                None if empty else from_micros(row["applied"]),
+                None if empty else from_micros(row["changed"]),
+            )
+            self._marks_generation = self._schema.generation
+            self._marks_read_at = time.monotonic()
+        return self._marks
+
+    def _note_applied(self, visible_at: datetime, rows: Sequence[OrderAnalyticsRow]) -> None:
+        if self._marks is not None and rows:
+            newest_change = max(row.updated_at for row in rows)
+            known = self._marks[1]
+            self._marks = (
+                visible_at,
+                newest_change if known is None else max(known, newest_change),
+            )

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from pydantic import BaseModel, TypeAdapter
 
+from ecommerce_stream.analytics.queries import average
 from ecommerce_stream.analytics.schemas import (
     MAX_HOURS,
     MAX_RANGE_DAYS,
@@ -25,7 +26,6 @@ from ecommerce_stream.analytics.schemas import (
     StatusBreakdown,
     UserAnalytics,
 )
-from ecommerce_stream.analytics.store import average
 from ecommerce_stream.stores.mysql import MySQL
 
 

@@ -11,7 +11,6 @@ from faust.web import Request, Response
 from pydantic import TypeAdapter
 
 from ecommerce_stream import metrics
-from ecommerce_stream.analytics.agents import analytics_store, applied_versions
 from ecommerce_stream.analytics.schemas import (
     FIRST_DAY,
     LAST_DAY,
@@ -26,12 +25,15 @@ from ecommerce_stream.analytics.schemas import (
     StatusBreakdown,
     UserAnalytics,
 )
-from ecommerce_stream.app import app, clickhouse, settings
+from ecommerce_stream.analytics.tables import transformed_versions
+from ecommerce_stream.app import app, settings
 from ecommerce_stream.catalog.schemas import UserPath
 from ecommerce_stream.errors import BadRequest, NotFound
 from ecommerce_stream.orders.schemas import OrderPath
 from ecommerce_stream.web.http import ApiView, json_model, read_path, read_query
 from ecommerce_stream.web.openapi import endpoint
+from ecommerce_stream.wiring import analytics_queries as queries
+from ecommerce_stream.wiring import clickhouse
 
 DEFAULT_DAYS = 30
 DEFAULT_HOURS = 24
@@ -72,7 +74,7 @@ class DailySalesView(ApiView):
         """Orders, revenue, average order value and customers per day (default: last 30 days)."""
         first, last = _day_range(read_query(request, DateRangeQuery), DEFAULT_DAYS)
         return json_model(
-            await _timed("daily-sales", analytics_store.daily_sales(first, last)), adapter=_daily
+            await _timed("daily-sales", queries.daily_sales(first, last)), adapter=_daily
         )
 
 
@@ -93,7 +95,7 @@ class HourlySalesView(ApiView):
             first, last = _day_range(query, 1)
             since, until = _start_of(first), _start_of(last + timedelta(days=1))
             hours = query.limit or min(MAX_HOURS, int((until - since) / timedelta(hours=1)))
-        sales = await _timed("hourly-sales", analytics_store.hourly_sales(since, until, hours))
+        sales = await _timed("hourly-sales", queries.hourly_sales(since, until, hours))
         return json_model(sales, adapter=_hourly)
 
 
@@ -106,7 +108,7 @@ class StatusBreakdownView(ApiView):
         query = read_query(request, DateRangeQuery)
         first, last = query.start_date or ALL_TIME[0], query.end_date or ALL_TIME[1]
         return json_model(
-            await _timed("order-status", analytics_store.order_status(first, last)),
+            await _timed("order-status", queries.order_status(first, last)),
             adapter=_statuses,
         )
 
@@ -116,7 +118,7 @@ class StatsView(ApiView):
     @endpoint(responses={200: Stats})
     async def get(self, request: Request) -> Response:
         """Totals over every live order."""
-        return json_model(await _timed("stats", analytics_store.stats()))
+        return json_model(await _timed("stats", queries.stats()))
 
 
 @app.page("/api/analytics/users/{user_id}")
@@ -125,7 +127,7 @@ class UserAnalyticsView(ApiView):
     async def get(self, request: Request, user_id: str) -> Response:
         """One customer's live orders: count, total spent, first and last order."""
         path = read_path(UserPath, user_id=user_id)
-        return json_model(await _timed("users", analytics_store.user_analytics(path.user_id)))
+        return json_model(await _timed("users", queries.user_analytics(path.user_id)))
 
 
 @app.page("/api/analytics/health")
@@ -146,12 +148,12 @@ class AppliedVersionView(ApiView):
     """The transformer's table: the last order version it turned into an analytics row."""
 
     @endpoint(path=OrderPath, responses={200: AppliedVersion}, errors=[NotFound])
-    @app.table_route(table=applied_versions, match_info="order_id")  # type: ignore[arg-type]
+    @app.table_route(table=transformed_versions, match_info="order_id")  # type: ignore[arg-type]
     async def get(self, request: Request, order_id: str) -> Response:
         """The newest version of the order the transformer has turned into an analytics row
         (asked of the worker that owns the order's partition)."""
         order_id = read_path(OrderPath, order_id=order_id).order_id
         # Membership, not .get(): the table's default would answer 0 for any order id.
-        if order_id not in applied_versions:
+        if order_id not in transformed_versions:
             raise NotFound(f"no version applied yet for order {order_id}")
-        return json_model(AppliedVersion(order_id=order_id, version=applied_versions[order_id]))
+        return json_model(AppliedVersion(order_id=order_id, version=transformed_versions[order_id]))

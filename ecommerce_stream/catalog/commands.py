@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ecommerce_stream.app import app, mysql
+from ecommerce_stream.app import app
 from ecommerce_stream.catalog.repository import seed_demo_catalog
+from ecommerce_stream.wiring import mysql
 
 
 @app.command()

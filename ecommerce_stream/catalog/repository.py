@@ -79,12 +79,6 @@ async def get_product(mysql: MySQL, product_id: int) -> Product | None:
     return None if row is None else Product.model_validate(row)
 
 
-async def user_name(cur: aiomysql.Cursor, user_id: int) -> str | None:
-    await cur.execute("SELECT name FROM users WHERE id = %s", (user_id,))
-    row = await cur.fetchone()
-    return None if row is None else str(row["name"])
-
-
 @dataclass(frozen=True)
 class OrderCatalog:
     """What a new order needs from the catalog: its customer's name (None: no such user) and
@@ -94,25 +88,36 @@ class OrderCatalog:
     products: dict[int, Product]
 
 
-async def order_catalog(
-    cur: aiomysql.Cursor, user_id: int, product_ids: Iterable[int]
-) -> OrderCatalog:
-    """One round trip: a row per product found, or one row of NULLs if none is, on the user's
-    row; no row at all if the user does not exist."""
-    ids = sorted(set(product_ids))
-    placeholders = ", ".join(["%s"] * len(ids))
-    await cur.execute(
-        "SELECT u.name AS user_name, p.id, p.name, p.price, p.category, p.created_at"
-        f" FROM users AS u LEFT JOIN products AS p ON p.id IN ({placeholders})"
-        " WHERE u.id = %s",
-        (*ids, user_id),
-    )
-    rows = await cur.fetchall()
-    return OrderCatalog(
-        user_name=str(rows[0]["user_name"]) if rows else None,
-        products={
-            row["id"]: Product.model_validate({k: v for k, v in row.items() if k != "user_name"})
-            for row in rows
-            if row["id"] is not None
-        },
-    )
+class CatalogLookup:
+    """The catalog reads an order's use cases make, on their unit of work's cursor."""
+
+    def __init__(self, cursor: aiomysql.Cursor) -> None:
+        self._cur = cursor
+
+    async def user_name(self, user_id: int) -> str | None:
+        await self._cur.execute("SELECT name FROM users WHERE id = %s", (user_id,))
+        row = await self._cur.fetchone()
+        return None if row is None else str(row["name"])
+
+    async def order_catalog(self, user_id: int, product_ids: Iterable[int]) -> OrderCatalog:
+        """One round trip: a row per product found, or one row of NULLs if none is, on the
+        user's row; no row at all if the user does not exist."""
+        ids = sorted(set(product_ids))
+        placeholders = ", ".join(["%s"] * len(ids))
+        await self._cur.execute(
+            "SELECT u.name AS user_name, p.id, p.name, p.price, p.category, p.created_at"
+            f" FROM users AS u LEFT JOIN products AS p ON p.id IN ({placeholders})"
+            " WHERE u.id = %s",
+            (*ids, user_id),
+        )
+        rows = await self._cur.fetchall()
+        return OrderCatalog(
+            user_name=str(rows[0]["user_name"]) if rows else None,
+            products={
+                row["id"]: Product.model_validate(
+                    {k: v for k, v in row.items() if k != "user_name"}
+                )
+                for row in rows
+                if row["id"] is not None
+            },
+        )

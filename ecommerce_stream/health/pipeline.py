@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from ecommerce_stream import metrics
-from ecommerce_stream.analytics.agents import analytics_store
-from ecommerce_stream.app import app, clickhouse, mysql
+from ecommerce_stream.app import app
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ, ORDERS_ANALYTICS, partitions_of
 from ecommerce_stream.wire import ApiModel, UtcTimestamp
+from ecommerce_stream.wiring import analytics_ledger, clickhouse, mysql
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ async def _dead_letters() -> int:
 
 
 async def _freshness() -> float:
-    visible_through = await analytics_store.newest_visible_change()
+    visible_through = await analytics_ledger.newest_visible_change()
     async with mysql.cursor() as cur:
         oldest = await outbox.oldest_change_not_before(cur, visible_through)
     return 0.0 if oldest is None else max(0.0, (datetime.now(UTC) - oldest).total_seconds())
@@ -139,7 +139,7 @@ async def pipeline_figures() -> PipelineFigures:
         _check(_consumer_lag()),
         _check(_freshness()),
         _check(_dead_letters()),
-        _check(analytics_store.newest_row_age_seconds()),
+        _check(analytics_ledger.newest_row_age_seconds()),
         _check(_audit_tally()),
     )
     return PipelineFigures(

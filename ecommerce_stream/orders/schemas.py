@@ -3,9 +3,12 @@ wire, unknown body fields refused (no mass assignment of id, version, deletedAt,
 
 from __future__ import annotations
 
+from typing import Self
+
 from pydantic import ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from ecommerce_stream.orders import domain
 from ecommerce_stream.orders.domain import MAX_ITEMS, MAX_QUANTITY, OrderStatus
 from ecommerce_stream.wire import (
     MAX_ID,
@@ -81,12 +84,34 @@ class Order(ApiModel):
     created_at: UtcTimestamp
     updated_at: UtcTimestamp
 
+    @classmethod
+    def of(cls, order: domain.Order) -> Self:
+        """The order as the API shows it."""
+        return cls(**_answer_fields(cls, order))
+
 
 class AdminOrder(Order):
     """An order as admins see it: soft-deleted ones too, with who deleted them and when."""
 
     deleted_at: UtcTimestamp | None
     deleted_by: str | None
+
+
+def _answer_fields(answer: type[Order], order: domain.Order) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "items": [
+            OrderItemOut(
+                product_id=line.product_id,
+                product_name=line.product_name,
+                quantity=line.quantity,
+                price=line.price,
+            )
+            for line in order.lines
+        ]
+    }
+    for name in answer.model_fields.keys() - fields.keys():
+        fields[name] = getattr(order, name)
+    return fields
 
 
 class ChangeStatus(Body):

@@ -1,81 +1,29 @@
-"""Use cases of the orders and admin APIs: each change is one unit of work, so each writes its
-event in the same transaction and bumps the order's version by exactly one."""
+"""Use cases of the orders and admin APIs. Each change is one unit of work: the aggregate
+applies it (rules, version, event), the unit of work saves the order and writes its event in
+the same transaction. Answers are domain objects; the views map them to HTTP."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 import pymysql
 
-from ecommerce_stream.catalog import repository as catalog
 from ecommerce_stream.catalog.schemas import Product
-from ecommerce_stream.errors import Conflict, Gone, NotFound, ValidationFailed
-from ecommerce_stream.orders import repository as orders
-from ecommerce_stream.orders.domain import (
-    OrderStatus,
-    check_transition,
-    order_total,
-    restorable,
-    retention_cutoff,
-    to_money,
-)
-from ecommerce_stream.orders.models import (
-    OrderCreated,
-    OrderDeleted,
-    OrderLine,
-    OrderRestored,
-    OrderStatusChanged,
-    new_event,
-)
-from ecommerce_stream.orders.repository import AdminAction, OrderLineRow, OrderRow
-from ecommerce_stream.orders.schemas import AdminOrder, CreateOrder, Order, OrderItemOut
-from ecommerce_stream.orders.unit_of_work import UnitOfWork
-from ecommerce_stream.stores.mysql import MySQL
-from ecommerce_stream.wire import MAX_MONEY
+from ecommerce_stream.errors import Conflict, NotFound, ValidationFailed
+from ecommerce_stream.orders.domain import Order, OrderLine, OrderStatus, retention_cutoff
+from ecommerce_stream.orders.repository import AdminAction
+from ecommerce_stream.orders.schemas import CreateOrder
+from ecommerce_stream.orders.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from ecommerce_stream.wire import MAX_MONEY, to_money
 
 _DUPLICATE_KEY = 1062
 PURGE_BATCH = 500
 PURGED_BY = "purge-deleted"
 
 
-def _api_fields(order: OrderRow) -> dict[str, Any]:
-    return {
-        "id": order.id,
-        "user_id": order.user_id,
-        "status": order.status,
-        "total_amount": order.total_amount,
-        "shipping_address": order.shipping_address,
-        "items": [
-            OrderItemOut(
-                product_id=line.product_id,
-                product_name=line.product_name,
-                quantity=line.quantity,
-                price=line.price,
-            )
-            for line in order.lines
-        ],
-        "version": order.version,
-        "created_at": order.created_at,
-        "updated_at": order.updated_at,
-    }
-
-
-def to_api(order: OrderRow) -> Order:
-    return Order(**_api_fields(order))
-
-
-def to_admin_api(order: OrderRow) -> AdminOrder:
-    return AdminOrder(
-        **_api_fields(order), deleted_at=order.deleted_at, deleted_by=order.deleted_by
-    )
-
-
-def _lines(request: CreateOrder, products: dict[int, Product]) -> tuple[OrderLineRow, ...]:
+def _lines(request: CreateOrder, products: dict[int, Product]) -> tuple[OrderLine, ...]:
     """The order's lines at the given prices, or the catalog's; unknown products → 422."""
     unknown = [
         {"field": f"items.{index}.productId", "message": f"unknown product {item.product_id}"}
@@ -85,7 +33,7 @@ def _lines(request: CreateOrder, products: dict[int, Product]) -> tuple[OrderLin
     if unknown:
         raise ValidationFailed("some products do not exist", unknown)
     return tuple(
-        OrderLineRow(
+        OrderLine(
             product_id=item.product_id,
             product_name=products[item.product_id].name,
             quantity=item.quantity,
@@ -97,39 +45,10 @@ def _lines(request: CreateOrder, products: dict[int, Product]) -> tuple[OrderLin
     )
 
 
-async def _commit_admin_change(
-    uow: UnitOfWork,
-    action: AdminAction,
-    admin_id: str,
-    *,
-    deleted_by: str | None,
-    event: OrderDeleted | OrderRestored,
-) -> None:
-    """A soft delete or restore: the order's delete columns and version, the audit row and the
-    event, committed together. The event carries the new version and the time of the change."""
-    changed = (event.orderId, event.version)
-    await orders.set_deleted(
-        uow.cursor,
-        event.orderId,
-        version=event.version,
-        changed_at=event.occurredAt,
-        deleted_by=deleted_by,
-    )
-    await orders.record_admin_actions(uow.cursor, action, admin_id, [changed], event.occurredAt)
-    uow.record(event)
-    await uow.commit()
-
-
 class OrderService:
-    def __init__(
-        self, mysql: MySQL, after_commit: Callable[[], None], *, retention_days: int
-    ) -> None:
-        self._mysql = mysql
-        self._after_commit = after_commit
+    def __init__(self, unit_of_work: UnitOfWorkFactory, *, retention_days: int) -> None:
+        self._unit_of_work = unit_of_work
         self._retention_days = retention_days
-
-    def _unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self._mysql, self._after_commit)
 
     async def create(
         self, request: CreateOrder, idempotency_key: str | None = None
@@ -156,17 +75,25 @@ class OrderService:
         self, request: CreateOrder, idempotency_key: str | None, fingerprint: str
     ) -> Order:
         async with self._unit_of_work() as uow:
-            known = await catalog.order_catalog(
-                uow.cursor, request.user_id, [item.product_id for item in request.items]
+            known = await uow.catalog.order_catalog(
+                request.user_id, [item.product_id for item in request.items]
             )
-            user_name = known.user_name
-            if user_name is None:
+            if known.user_name is None:
                 raise ValidationFailed(
                     f"user {request.user_id} does not exist",
                     [{"field": "userId", "message": "unknown user"}],
                 )
-            lines = _lines(request, known.products)
-            total = order_total((line.quantity, line.price) for line in lines)
+            now = datetime.now(UTC)
+            order = Order.place(
+                order_id=str(uuid.uuid4()),
+                user_id=request.user_id,
+                user_name=known.user_name,
+                status=request.status,
+                shipping_address=request.shipping_address,
+                lines=_lines(request, known.products),
+                now=now,
+            )
+            total = order.total_amount
             if request.total_amount is not None and to_money(request.total_amount) != total:
                 raise ValidationFailed(
                     f"totalAmount {request.total_amount} is not the sum of the items ({total})",
@@ -177,49 +104,15 @@ class OrderService:
                     f"the order total {total} is over the largest amount, {MAX_MONEY}",
                     [{"field": "items", "message": "too large a total"}],
                 )
-            now = datetime.now(UTC)
-            order = OrderRow(
-                id=str(uuid.uuid4()),
-                user_id=request.user_id,
-                status=request.status,
-                total_amount=total,
-                shipping_address=request.shipping_address,
-                version=1,
-                created_at=now,
-                updated_at=now,
-                deleted_at=None,
-                deleted_by=None,
-                lines=lines,
-            )
-            await orders.insert_order(uow.cursor, order)
+            await uow.orders.add(order)
             if idempotency_key is not None:
-                await orders.insert_idempotency_key(
-                    uow.cursor, idempotency_key, fingerprint, order.id, now
-                )
-            uow.record(
-                new_event(
-                    OrderCreated,
-                    order_id=order.id,
-                    version=order.version,
-                    occurred_at=now,
-                    userId=order.user_id,
-                    userName=user_name,
-                    status=order.status.value,
-                    totalAmount=order.total_amount,
-                    shippingAddress=order.shipping_address,
-                    items=[
-                        OrderLine(line.product_id, line.product_name, line.quantity, line.price)
-                        for line in lines
-                    ],
-                    createdAt=now,
-                )
-            )
+                await uow.orders.add_idempotency_key(idempotency_key, fingerprint, order.id, now)
             await uow.commit()
-        return to_api(order)
+        return order
 
     async def _replay(self, idempotency_key: str, fingerprint: str) -> Order | None:
-        async with self._mysql.cursor() as cur:
-            record = await orders.get_idempotency_key(cur, idempotency_key)
+        async with self._unit_of_work(read_only=True) as uow:
+            record = await uow.orders.idempotency_record(idempotency_key)
             if record is None:
                 return None
             if record.request_hash != fingerprint:
@@ -227,133 +120,93 @@ class OrderService:
                     "this Idempotency-Key was already used with a different request body",
                     [{"field": "Idempotency-Key", "message": "reused with another body"}],
                 )
-            order = await orders.get_order(cur, record.order_id)
+            order = await uow.orders.get(record.order_id)
         if order is None:
             return None
-        if order.deleted_at is not None:
+        if order.is_deleted:
             raise Conflict(
                 f"the order made with this Idempotency-Key, {order.id}, has since been deleted",
                 [{"field": "Idempotency-Key", "message": "its order was deleted"}],
             )
-        return to_api(order)
+        return order
 
     async def get(self, order_id: str) -> Order:
-        async with self._mysql.cursor() as cur:
-            order = await orders.get_order(cur, order_id)
-        if order is None or order.deleted_at is not None:
+        """A live order."""
+        order = await self.admin_get(order_id)
+        if order.is_deleted:
             raise NotFound(f"order {order_id} not found")
-        return to_api(order)
+        return order
 
-    async def list_for_user(self, user_id: int, *, limit: int, offset: int) -> list[Order]:
-        async with self._mysql.cursor() as cur:
-            if await catalog.user_name(cur, user_id) is None:
-                raise NotFound(f"user {user_id} not found")
-            rows = await orders.list_user_orders(cur, user_id, limit=limit, offset=offset)
-        return [to_api(row) for row in rows]
-
-    async def change_status(self, order_id: str, target: OrderStatus) -> Order:
-        async with self._unit_of_work() as uow:
-            order = await self._locked_order(uow, order_id)
-            if order.deleted_at is not None:
-                raise NotFound(f"order {order_id} not found")
-            check_transition(order.status, target)
-            now = datetime.now(UTC)
-            version = order.version + 1
-            await orders.update_status(uow.cursor, order.id, target, version, now)
-            uow.record(
-                new_event(
-                    OrderStatusChanged,
-                    order_id=order.id,  # the stored id, whatever text found it
-                    version=version,
-                    occurred_at=now,
-                    fromStatus=order.status.value,
-                    toStatus=target.value,
-                )
-            )
-            await uow.commit()
-        return to_api(replace(order, status=target, version=version, updated_at=now))
-
-    async def admin_get(self, order_id: str) -> AdminOrder:
-        async with self._mysql.cursor() as cur:
-            order = await orders.get_order(cur, order_id)
-        if order is None:
-            raise NotFound(f"order {order_id} not found")
-        return to_admin_api(order)
-
-    async def soft_delete(self, order_id: str, admin_id: str) -> None:
-        """Hide the order and emit OrderDeleted; an order already deleted stays as it is."""
-        async with self._unit_of_work() as uow:
-            order = await self._locked_order(uow, order_id)
-            if order.deleted_at is not None:
-                return
-            now = datetime.now(UTC)
-            version = order.version + 1
-            await _commit_admin_change(
-                uow,
-                AdminAction.DELETE,
-                admin_id,
-                deleted_by=admin_id,
-                event=new_event(
-                    OrderDeleted,
-                    order_id=order.id,  # the stored id, whatever text found it
-                    version=version,
-                    occurred_at=now,
-                    deletedAt=now,
-                    deletedBy=admin_id,
-                ),
-            )
-
-    async def restore(self, order_id: str, admin_id: str) -> Order:
-        """Undo a soft delete within the retention window and emit OrderRestored."""
-        async with self._unit_of_work() as uow:
-            order = await self._locked_order(uow, order_id)
-            if order.deleted_at is None:
-                raise Conflict(f"order {order_id} is not deleted")
-            now = datetime.now(UTC)
-            if not restorable(order.deleted_at, now, self._retention_days):
-                raise Gone(
-                    f"order {order_id} was deleted more than {self._retention_days} days ago"
-                    " and can no longer be restored"
-                )
-            version = order.version + 1
-            await _commit_admin_change(
-                uow,
-                AdminAction.RESTORE,
-                admin_id,
-                deleted_by=None,
-                event=new_event(
-                    OrderRestored,
-                    order_id=order.id,  # the stored id, whatever text found it
-                    version=version,
-                    occurred_at=now,
-                    restoredBy=admin_id,
-                ),
-            )
-        restored = replace(order, version=version, updated_at=now, deleted_at=None, deleted_by=None)
-        return to_api(restored)
-
-    async def _locked_order(self, uow: UnitOfWork, order_id: str) -> OrderRow:
-        # The row lock serialises concurrent changes of one order: none is lost, and each
-        # reads the version the previous one wrote.
-        order = await orders.get_order(uow.cursor, order_id, for_update=True)
+    async def admin_get(self, order_id: str) -> Order:
+        """Any order, soft-deleted ones included."""
+        async with self._unit_of_work(read_only=True) as uow:
+            order = await uow.orders.get(order_id)
         if order is None:
             raise NotFound(f"order {order_id} not found")
         return order
 
+    async def list_for_user(self, user_id: int, *, limit: int, offset: int) -> list[Order]:
+        async with self._unit_of_work(read_only=True) as uow:
+            if await uow.catalog.user_name(user_id) is None:
+                raise NotFound(f"user {user_id} not found")
+            return await uow.orders.list_for_user(user_id, limit=limit, offset=offset)
 
-async def purge_deleted(mysql: MySQL, retention_days: int) -> int:
-    """Hard-delete the orders soft-deleted longer ago than the retention, in batches so that no
-    transaction holds many locks; returns how many went. Their outbox rows stay (the relay and
-    its cleanup own those); ClickHouse drops its rows by TTL."""
-    cutoff = retention_cutoff(datetime.now(UTC), retention_days)
-    purged = 0
-    while True:
-        async with mysql.transaction() as cur:
-            batch = await orders.lock_deleted_before(cur, cutoff, PURGE_BATCH)
-            if not batch:
-                return purged
-            await orders.delete_orders(cur, [order_id for order_id, _ in batch])
-            await orders.record_admin_actions(
-                cur, AdminAction.PURGE, PURGED_BY, batch, datetime.now(UTC)
-            )
-        purged += len(batch)
+    async def change_status(self, order_id: str, target: OrderStatus) -> Order:
+        async with self._unit_of_work() as uow:
+            order = await _locked_order(uow, order_id)
+            order.change_status(target, datetime.now(UTC))
+            await uow.orders.save(order)
+            await uow.commit()
+        return order
+
+    async def soft_delete(self, order_id: str, admin_id: str) -> None:
+        """Hide the order and emit OrderDeleted; an order already deleted stays as it is."""
+        async with self._unit_of_work() as uow:
+            order = await _locked_order(uow, order_id)
+            if order.delete(admin_id, datetime.now(UTC)):
+                await _save_admin_change(uow, order, AdminAction.DELETE, admin_id)
+
+    async def restore(self, order_id: str, admin_id: str) -> Order:
+        """Undo a soft delete within the retention window and emit OrderRestored."""
+        async with self._unit_of_work() as uow:
+            order = await _locked_order(uow, order_id)
+            order.restore(admin_id, datetime.now(UTC), self._retention_days)
+            await _save_admin_change(uow, order, AdminAction.RESTORE, admin_id)
+        return order
+
+    async def purge_deleted(self) -> int:
+        """Hard-delete the orders soft-deleted longer ago than the retention, in batches so
+        that no transaction holds many locks; returns how many went. Their outbox rows stay
+        (the relay and its cleanup own those); ClickHouse drops its rows by TTL."""
+        cutoff = retention_cutoff(datetime.now(UTC), self._retention_days)
+        purged = 0
+        while True:
+            async with self._unit_of_work() as uow:
+                batch = await uow.orders.lock_deleted_before(cutoff, PURGE_BATCH)
+                if not batch:
+                    return purged
+                await uow.orders.delete([order_id for order_id, _ in batch])
+                await uow.orders.record_admin_actions(
+                    AdminAction.PURGE, PURGED_BY, batch, datetime.now(UTC)
+                )
+                await uow.commit()
+            purged += len(batch)
+
+
+async def _locked_order(uow: UnitOfWork, order_id: str) -> Order:
+    order = await uow.orders.get(order_id, for_update=True)
+    if order is None:
+        raise NotFound(f"order {order_id} not found")
+    return order
+
+
+async def _save_admin_change(
+    uow: UnitOfWork, order: Order, action: AdminAction, admin_id: str
+) -> None:
+    """A soft delete or restore: the order, the audit row (with the version it made) and the
+    event, committed together."""
+    await uow.orders.save(order)
+    await uow.orders.record_admin_actions(
+        action, admin_id, [(order.id, order.version)], order.updated_at
+    )
+    await uow.commit()

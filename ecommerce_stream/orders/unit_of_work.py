@@ -1,51 +1,109 @@
 """The unit of work: one MySQL transaction, and the only writer of outbox rows.
 
-Every order change goes through it, so the change and its event commit together or not at all,
-and nobody can change an order and forget the event."""
+Every order change goes through it: it hands out the orders repository, collects the events the
+orders it saw recorded, and writes them to the outbox in the same transaction on commit. So the
+change and its event commit together or not at all, and no caller can forget the event."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 import aiomysql
 
-from ecommerce_stream.orders.models import OrderEvent
+from ecommerce_stream.catalog.repository import CatalogLookup, OrderCatalog
+from ecommerce_stream.orders.domain import Order
+from ecommerce_stream.orders.repository import AdminAction, IdempotencyRecord, OrdersRepository
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.stores.mysql import MySQL
 
 
-class UnitOfWork:
-    def __init__(self, mysql: MySQL, after_commit: Callable[[], None]) -> None:
+class Orders(Protocol):
+    """What the use cases ask of the orders' storage (orders/repository.py; a fake in tests)."""
+
+    async def add(self, order: Order) -> None: ...
+    async def get(self, order_id: str, *, for_update: bool = False) -> Order | None: ...
+    async def save(self, order: Order) -> None: ...
+    async def list_for_user(self, user_id: int, *, limit: int, offset: int) -> list[Order]: ...
+    async def add_idempotency_key(
+        self, key: str, request_hash: str, order_id: str, at: datetime
+    ) -> None: ...
+    async def idempotency_record(self, key: str) -> IdempotencyRecord | None: ...
+    async def record_admin_actions(
+        self, action: AdminAction, admin_id: str, versions: Sequence[tuple[str, int]], at: datetime
+    ) -> None: ...
+    async def lock_deleted_before(self, cutoff: datetime, limit: int) -> list[tuple[str, int]]: ...
+    async def delete(self, order_ids: Sequence[str]) -> None: ...
+
+
+class Catalog(Protocol):
+    """What the use cases ask of the catalog."""
+
+    async def user_name(self, user_id: int) -> str | None: ...
+    async def order_catalog(self, user_id: int, product_ids: Iterable[int]) -> OrderCatalog: ...
+
+
+class UnitOfWork(Protocol):
+    @property
+    def orders(self) -> Orders: ...
+    @property
+    def catalog(self) -> Catalog: ...
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None:
+        """Write the events of every order seen, then commit; without it, nothing is kept."""
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+
+
+class MySQLUnitOfWork:
+    """A transaction on one pooled connection; `read_only`: autocommit reads, no transaction
+    (a single consistent statement needs none, and BEGIN/COMMIT cost two round trips)."""
+
+    def __init__(
+        self, mysql: MySQL, after_commit: Callable[[], None], *, read_only: bool = False
+    ) -> None:
         self._mysql = mysql
         self._after_commit = after_commit
-        self._events: list[OrderEvent] = []
+        self._read_only = read_only
         self._committed = False
         self._conn: aiomysql.Connection | None = None
-        self.cursor: aiomysql.DictCursor
+        self._cursor: aiomysql.DictCursor
+        self.orders: OrdersRepository
+        self.catalog: CatalogLookup
 
     async def __aenter__(self) -> Self:
         pool = await self._mysql.pool()
         self._conn = await pool.acquire()
         try:
-            await self._conn.begin()
-            self.cursor = await self._conn.cursor()
+            if not self._read_only:
+                await self._conn.begin()
+            self._cursor = await self._conn.cursor()
         except BaseException:
             pool.release(self._conn)
             raise
+        self.orders = OrdersRepository(self._cursor)
+        self.catalog = CatalogLookup(self._cursor)
         return self
-
-    def record(self, event: OrderEvent) -> None:
-        """Queue an event; it is written to the outbox by `commit`, in this transaction."""
-        self._events.append(event)
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit outside `async with`"
-        await outbox.add_events(self.cursor, self._events)
+        assert not self._read_only, "a read-only unit of work commits nothing"
+        events = [event for order in self.orders.seen for event in order.pull_events()]
+        await outbox.add_events(self._cursor, events)
         await self._conn.commit()
         self._committed = True
-        if self._events:
+        if events:
             # Wakes the relay at once instead of at its next poll.
             self._after_commit()
 
@@ -58,9 +116,9 @@ class UnitOfWork:
         assert self._conn is not None
         pool = await self._mysql.pool()
         try:
-            if not self._committed:
+            if not self._committed and not self._read_only:
                 await self._conn.rollback()
-            await self.cursor.close()
+            await self._cursor.close()
         finally:
             pool.release(self._conn)
             self._conn = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from faust.web import Request, Response
 from pydantic import TypeAdapter
 
-from ecommerce_stream.app import app, mysql, settings
+from ecommerce_stream.app import app
 from ecommerce_stream.catalog.schemas import UserPath
 from ecommerce_stream.errors import Conflict, Gone, NotFound
 from ecommerce_stream.orders.domain import OrderStatus
@@ -18,8 +18,6 @@ from ecommerce_stream.orders.schemas import (
     OrderPath,
     Page,
 )
-from ecommerce_stream.orders.service import OrderService
-from ecommerce_stream.outbox.agents import relay
 from ecommerce_stream.web.auth import acting_admin, require_status_authority
 from ecommerce_stream.web.http import (
     ApiView,
@@ -31,10 +29,8 @@ from ecommerce_stream.web.http import (
     read_query,
 )
 from ecommerce_stream.web.openapi import endpoint
+from ecommerce_stream.wiring import order_service as orders
 
-orders = OrderService(
-    mysql, after_commit=relay.notify, retention_days=settings.soft_delete_retention_days
-)
 _order_list = TypeAdapter(list[Order])
 
 
@@ -58,7 +54,7 @@ class OrdersView(ApiView):
             require_status_authority(request)
         key = read_headers(request, IdempotencyHeaders).idempotency_key
         order, created = await orders.create(body, key)
-        return json_model(order, status=201 if created else 200)
+        return json_model(Order.of(order), status=201 if created else 200)
 
 
 @app.page("/api/orders/{order_id}")
@@ -66,7 +62,8 @@ class OrderView(ApiView):
     @endpoint(path=OrderPath, responses={200: Order}, errors=[NotFound])
     async def get(self, request: Request, order_id: str) -> Response:
         """A live order (404 once soft-deleted)."""
-        return json_model(await orders.get(read_path(OrderPath, order_id=order_id).order_id))
+        order = await orders.get(read_path(OrderPath, order_id=order_id).order_id)
+        return json_model(Order.of(order))
 
 
 @app.page("/api/orders/user/{user_id}")
@@ -77,7 +74,7 @@ class UserOrdersView(ApiView):
         user = read_path(UserPath, user_id=user_id)
         page = read_query(request, Page)
         listed = await orders.list_for_user(user.user_id, limit=page.limit, offset=page.offset)
-        return json_model(listed, adapter=_order_list)
+        return json_model([Order.of(order) for order in listed], adapter=_order_list)
 
 
 @app.page("/api/orders/{order_id}/status")
@@ -96,7 +93,7 @@ class OrderStatusView(ApiView):
         require_status_authority(request)
         path = read_path(OrderPath, order_id=order_id)
         body = await read_model(request, ChangeStatus)
-        return json_model(await orders.change_status(path.order_id, body.status))
+        return json_model(Order.of(await orders.change_status(path.order_id, body.status)))
 
 
 @app.page("/admin/orders/{order_id}")
@@ -106,7 +103,7 @@ class AdminOrderView(ApiView):
         """Any order, soft-deleted ones included, with deletedAt and deletedBy."""
         acting_admin(request)  # a read changes nothing, so nothing is audited
         path = read_path(OrderPath, order_id=order_id)
-        return json_model(await orders.admin_get(path.order_id))
+        return json_model(AdminOrder.of(await orders.admin_get(path.order_id)))
 
     @endpoint(path=OrderPath, admin=True, responses={204: None}, errors=[NotFound])
     async def delete(self, request: Request, order_id: str) -> Response:
@@ -125,4 +122,4 @@ class AdminRestoreView(ApiView):
         409 if the order is not deleted, 410 once the retention window has passed."""
         admin_id = acting_admin(request)
         path = read_path(OrderPath, order_id=order_id)
-        return json_model(await orders.restore(path.order_id, admin_id))
+        return json_model(Order.of(await orders.restore(path.order_id, admin_id)))

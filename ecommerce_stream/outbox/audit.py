@@ -1,13 +1,12 @@
-"""The outbox audit: every relayed event is checked against ClickHouse once the pipeline is
-certainly done with it, and an event whose order version ClickHouse lacks is relayed again.
+"""The outbox audit, an alarm: every relayed event is checked against the analytics ledger
+once the pipeline is certainly done with it, and an event whose order version never arrived is
+logged as an error, counted, and relayed again.
 
-Kafka moves events at least once only while every offset is committed after the work it stands
-for. Faust breaks that around rebalances: reading a partition again from its committed offset,
-it can get a later record first, takes the jump for a gap in the log and commits past the
-records in between unprocessed (README: "How the pipeline keeps its promises"). The outbox
-records every event published and the ledger every order version applied, so comparing the two
-catches a loss wherever it happened (relay, transformer or sink), and the relay's normal path
-repairs it."""
+Nothing upstream should skip a record (the consumer commits only what it processed:
+docs/pipeline.md), so a requeue here means a bug or a fault upstream that needs finding. The
+outbox records every event published and the ledger every order version applied; comparing the
+two catches a loss wherever it happened (relay, transformer or sink). The audit sees the ledger
+only through the `versions_in_ledger` function the wiring gives it."""
 
 from __future__ import annotations
 
@@ -20,7 +19,7 @@ from datetime import datetime
 from faust.types import TP
 
 from ecommerce_stream import metrics
-from ecommerce_stream.orders.domain import newest_per_order
+from ecommerce_stream.events.ordering import newest_per_order
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.outbox.relay import retry_delay
 from ecommerce_stream.stores.mysql import MySQL
@@ -76,8 +75,8 @@ class DeliveryWatermark:
 def lost_events(
     relayed: Sequence[outbox.RelayedEvent], applied: Mapping[str, int]
 ) -> list[outbox.RelayedEvent]:
-    """The newest relayed event of each order whose version ClickHouse has not reached (the
-    transformer describes an order by its live state, so one event per order is enough)."""
+    """The newest relayed event of each order whose version ClickHouse has not reached (an event
+    carries the order's whole state, so the newest one per order is enough)."""
     newest = newest_per_order(relayed).values()
     return [event for event in newest if applied.get(event.order_id, 0) < event.version]
 
@@ -106,13 +105,13 @@ class OutboxAudit:
         mysql: MySQL,
         committed_offsets: Callable[[], Awaitable[Offsets]],
         end_offsets: Callable[[], Awaitable[tuple[Offsets, Offsets]]],
-        applied_versions: Callable[[Collection[str]], Awaitable[Mapping[str, int]]],
+        versions_in_ledger: Callable[[Collection[str]], Awaitable[Mapping[str, int]]],
         chunk: int = 2000,
     ) -> None:
         self._mysql = mysql
         self._committed_offsets = committed_offsets
         self._end_offsets = end_offsets
-        self._applied_versions = applied_versions
+        self._versions_in_ledger = versions_in_ledger
         self._chunk = chunk
         self._watermark = DeliveryWatermark()
 
@@ -133,7 +132,7 @@ class OutboxAudit:
                 relayed = await outbox.relayed_between(cur, bookmark, safe, self._chunk)
             if not relayed:
                 return requeued
-            applied = await self._applied_versions({event.order_id for event in relayed})
+            applied = await self._versions_in_ledger({event.order_id for event in relayed})
             lost = lost_events(relayed, applied)
             async with self._mysql.transaction() as cur:
                 for event in lost:

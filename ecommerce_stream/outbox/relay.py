@@ -14,6 +14,7 @@ from typing import Protocol
 
 from ecommerce_stream import metrics
 from ecommerce_stream.outbox import repository as outbox
+from ecommerce_stream.retry import backoff_delay
 from ecommerce_stream.stores.mysql import MySQL
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ MAX_BACKOFF_SECONDS = 60.0
 
 def retry_delay(attempts: int) -> timedelta:
     """Exponential backoff after the n-th failed publish: 0.5 s, 1 s, 2 s, ... capped at 60 s."""
-    return timedelta(seconds=min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** max(0, attempts - 1)))
+    return timedelta(seconds=backoff_delay(attempts, first=0.5, cap=MAX_BACKOFF_SECONDS))
 
 
 class OutboxRelay:

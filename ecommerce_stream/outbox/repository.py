@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiomysql
 
-from ecommerce_stream.orders.models import OrderEvent
+from ecommerce_stream.events.records import OrderEvent
 
 
 @dataclass(frozen=True, slots=True)

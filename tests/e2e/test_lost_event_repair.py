@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 import aiohttp
 
 from ecommerce_stream.analytics import reconcile as reconciliation
-from ecommerce_stream.orders.models import OrderDeleted, new_event
+from ecommerce_stream.events.records import OrderDeleted
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
 from tests.conftest import poll
+from tests.events_support import order_event_from_api
 
 
 async def test_an_event_lost_after_publishing_is_relayed_again(
@@ -33,11 +34,16 @@ async def test_an_event_lost_after_publishing_is_relayed_again(
 
     # A soft delete whose event the outbox marks published, though no broker ever saw it: what
     # a consumer committing past an unprocessed message leaves behind.
-    deleted = new_event(
+    user = await mysql.fetch_one("SELECT name FROM users WHERE id = %s", (order["userId"],))
+    assert user is not None
+    now = datetime.now(UTC)
+    deleted = order_event_from_api(
         OrderDeleted,
-        order_id=order["id"],
-        version=order["version"] + 1,
-        deletedAt=datetime.now(UTC),
+        order,
+        user["name"],
+        occurredAt=now,
+        updatedAt=now,
+        deletedAt=now,
         deletedBy="audit-test",
     )
     async with mysql.transaction() as cur:

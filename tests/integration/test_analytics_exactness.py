@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -17,18 +18,15 @@ from hypothesis import strategies as st
 
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
 from ecommerce_stream.analytics.reconcile import LiveOrder, expected_answers, live_orders, user_ids
-from ecommerce_stream.analytics.store import (
-    EDGE_ROWS,
-    RUNNING_MARKER,
-    AnalyticsStore,
-    MySQLSource,
-)
+from ecommerce_stream.analytics.ledger import AnalyticsLedger
+from ecommerce_stream.analytics.queries import EDGE_ROWS, AnalyticsQueries
+from ecommerce_stream.analytics.schema import RUNNING_MARKER, AnalyticsSchema, MySQLSource
 from ecommerce_stream.orders.domain import OrderStatus
 from ecommerce_stream.orders.schemas import CreateOrder
-from ecommerce_stream.orders.service import OrderService
 from ecommerce_stream.settings import Settings
-from ecommerce_stream.stores.clickhouse import EmbeddedClickHouse
+from ecommerce_stream.stores.clickhouse import ClickHouse, EmbeddedClickHouse
 from ecommerce_stream.stores.mysql import MySQL
+from tests.orders_support import order_service
 
 BASE = datetime(2026, 11, 20, 22, 30, tzinfo=UTC)
 SEOUL = ZoneInfo("Asia/Seoul")  # buckets away from UTC on purpose
@@ -36,18 +34,32 @@ STATUSES = [status.value for status in OrderStatus]
 ALL_DAYS = (date(2026, 1, 1), date(2026, 12, 31))
 
 
+@dataclass(frozen=True)
+class Analytics:
+    """The analytics objects over one ClickHouse, as the wiring builds them."""
+
+    schema: AnalyticsSchema
+    ledger: AnalyticsLedger
+    queries: AnalyticsQueries
+
+    @classmethod
+    def on(cls, engine: ClickHouse) -> Analytics:
+        schema = AnalyticsSchema(engine, SEOUL.key)
+        return cls(schema, AnalyticsLedger(schema), AnalyticsQueries(schema))
+
+
 @pytest.fixture(scope="module")
-async def store(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AnalyticsStore]:
+async def store(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Analytics]:
     data_dir = tmp_path_factory.mktemp("chdb")
     engine = EmbeddedClickHouse(Settings(_env_file=None, clickhouse_data_dir=data_dir))
-    analytics = AnalyticsStore(engine, SEOUL.key)
-    await analytics.ensure_schema()
+    analytics = Analytics.on(engine)
+    await analytics.schema.ensure()
     yield analytics
     await engine.close()
 
 
-async def _empty(store: AnalyticsStore) -> None:
-    await store._empty_ledger_and_views()
+async def _empty(store: Analytics) -> None:
+    await store.schema.empty_ledger_and_views()
 
 
 def _history(rng: random.Random, index: int, changes: int) -> list[OrderAnalyticsRow]:
@@ -117,25 +129,25 @@ def _live(rows: list[OrderAnalyticsRow]) -> list[LiveOrder]:
     ]
 
 
-async def _assert_exact(store: AnalyticsStore, rows: list[OrderAnalyticsRow]) -> None:
+async def _assert_exact(store: Analytics, rows: list[OrderAnalyticsRow]) -> None:
     expected = expected_answers(_live(rows), SEOUL, user_ids=(1, 2, 3))
-    assert await store.stats() == expected.stats
-    assert await store.daily_sales(*ALL_DAYS) == expected.daily
-    assert await store.order_status(*ALL_DAYS) == expected.statuses
+    assert await store.queries.stats() == expected.stats
+    assert await store.queries.daily_sales(*ALL_DAYS) == expected.daily
+    assert await store.queries.order_status(*ALL_DAYS) == expected.statuses
     week = (BASE - timedelta(days=1), BASE + timedelta(days=5))
-    assert await store.hourly_sales(*week, limit=1000) == expected.hourly
+    assert await store.queries.hourly_sales(*week, limit=1000) == expected.hourly
     for user_id, user in expected.users.items():
-        assert await store.user_analytics(user_id) == user
+        assert await store.queries.user_analytics(user_id) == user
 
 
 async def _deliver_random_history(
-    store: AnalyticsStore, rng: random.Random, orders: int, changes: Callable[[], int]
+    store: Analytics, rng: random.Random, orders: int, changes: Callable[[], int]
 ) -> list[OrderAnalyticsRow]:
     """Empty the store, then apply `orders` orders' histories with at-least-once delivery."""
     await _empty(store)
     rows = [row for i in range(orders) for row in _history(rng, i, changes())]
     for batch in _deliveries(rng, rows):
-        await store.apply(batch)
+        await store.ledger.apply(batch)
     return rows
 
 
@@ -144,7 +156,7 @@ async def _deliver_random_history(
 )
 @given(seed=st.integers(0, 2**32 - 1), orders=st.integers(1, 6), changes=st.integers(0, 5))
 async def test_aggregates_are_exact_under_any_delivery(
-    store: AnalyticsStore, seed: int, orders: int, changes: int
+    store: Analytics, seed: int, orders: int, changes: int
 ) -> None:
     rng = random.Random(seed)
 
@@ -157,7 +169,7 @@ def _with(row: OrderAnalyticsRow, **changes: object) -> OrderAnalyticsRow:
     return OrderAnalyticsRow(**{**row.asdict(), **changes})
 
 
-async def test_customer_edges_step_over_many_deleted_orders(store: AnalyticsStore) -> None:
+async def test_customer_edges_step_over_many_deleted_orders(store: Analytics) -> None:
     """More deleted orders at both ends of a customer's history than the first read takes.
     Merges are held off, so each deleted order keeps its +1 and -1 rows in separate parts."""
     await _empty(store)
@@ -173,47 +185,47 @@ async def test_customer_edges_step_over_many_deleted_orders(store: AnalyticsStor
             deletes.append(
                 _with(changed, is_deleted=True, deleted_at=BASE, event_type="DELETED", version=3)
             )
-    await store._clickhouse.execute("SYSTEM STOP MERGES analytics.user_analytics")
+    await store.schema.clickhouse.execute("SYSTEM STOP MERGES analytics.user_analytics")
     try:
         for batch in (creates, changes, deletes):
-            await store.apply(batch)
+            await store.ledger.apply(batch)
 
-        user = await store.user_analytics(1)
+        user = await store.queries.user_analytics(1)
     finally:
-        await store._clickhouse.execute("SYSTEM START MERGES analytics.user_analytics")
+        await store.schema.clickhouse.execute("SYSTEM START MERGES analytics.user_analytics")
 
     assert user == expected_answers(_live(creates + changes + deletes), SEOUL, (1,)).users[1]
     assert user.first_order_at == BASE + timedelta(minutes=EDGE_ROWS + 5)
     assert user.last_order_at == BASE + timedelta(minutes=2 * EDGE_ROWS + 9)
 
 
-async def test_rebuild_compacts_the_ledger_and_keeps_every_answer(store: AnalyticsStore) -> None:
+async def test_rebuild_compacts_the_ledger_and_keeps_every_answer(store: Analytics) -> None:
     rows = await _deliver_random_history(store, random.Random(7), 20, lambda: 4)
 
-    ledger_rows = await store.rebuild()
+    ledger_rows = await store.schema.rebuild()
 
     assert ledger_rows == 20  # one state row per order
     await _assert_exact(store, rows)
 
 
-async def test_a_run_that_died_mid_insert_is_repaired_at_start(store: AnalyticsStore) -> None:
+async def test_a_run_that_died_mid_insert_is_repaired_at_start(store: Analytics) -> None:
     rows = await _deliver_random_history(store, random.Random(11), 10, lambda: 3)
     # A crash between the ledger part and its views: one aggregate never got the rows.
-    await store._clickhouse.execute("TRUNCATE TABLE analytics.customer_totals")
-    assert (await store.stats()).total_orders == 0
-    data_dir = store._clickhouse.local_data_dir
+    await store.schema.clickhouse.execute("TRUNCATE TABLE analytics.customer_totals")
+    assert (await store.queries.stats()).total_orders == 0
+    data_dir = store.schema.clickhouse.local_data_dir
     assert data_dir is not None and (data_dir / RUNNING_MARKER).exists()
 
-    restarted = AnalyticsStore(store._clickhouse, SEOUL.key)
-    await restarted.ensure_schema()
+    restarted = Analytics.on(store.schema.clickhouse)
+    await restarted.schema.ensure()
 
     await _assert_exact(restarted, rows)
 
 
 async def test_rebuild_from_mysql_answers_what_mysql_says(
-    store: AnalyticsStore, scratch_mysql: MySQL
+    store: Analytics, scratch_mysql: MySQL
 ) -> None:
-    service = OrderService(scratch_mysql, after_commit=lambda: None, retention_days=7)
+    service = order_service(scratch_mysql)
     rng = random.Random(5)
     created = []
     for _ in range(12):
@@ -231,7 +243,7 @@ async def test_rebuild_from_mysql_answers_what_mysql_says(
     await service.restore(created[6], "rebuild-test")
     source_settings = scratch_mysql.settings
 
-    loaded = await store.rebuild_from_mysql(
+    loaded = await store.schema.rebuild_from_mysql(
         MySQLSource(
             f"{source_settings.mysql_host}:{source_settings.mysql_port}",
             source_settings.mysql_database,
@@ -244,8 +256,8 @@ async def test_rebuild_from_mysql_answers_what_mysql_says(
     expected = expected_answers(
         await live_orders(scratch_mysql), SEOUL, await user_ids(scratch_mysql)
     )
-    assert await store.stats() == expected.stats
-    assert await store.daily_sales(*ALL_DAYS) == expected.daily
-    assert await store.order_status(*ALL_DAYS) == expected.statuses
+    assert await store.queries.stats() == expected.stats
+    assert await store.queries.daily_sales(*ALL_DAYS) == expected.daily
+    assert await store.queries.order_status(*ALL_DAYS) == expected.statuses
     for user_id, user in expected.users.items():
-        assert await store.user_analytics(user_id) == user
+        assert await store.queries.user_analytics(user_id) == user

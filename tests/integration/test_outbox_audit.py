@@ -9,10 +9,11 @@ from collections.abc import Collection, Mapping
 import pytest
 from faust.types import TP
 
-from ecommerce_stream.orders.models import OrderStatusChanged, new_event
+from ecommerce_stream.events.records import OrderStatusChanged
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.outbox.audit import Offsets, OutboxAudit
 from ecommerce_stream.stores.mysql import MySQL
+from tests.events_support import order_event
 
 EVENTS, ROWS = TP("order.events", 0), TP("orders_analytics", 0)
 
@@ -31,7 +32,7 @@ class FakePipeline:
     async def end_offsets(self) -> tuple[Offsets, Offsets]:
         return {EVENTS: 10}, {ROWS: 10}
 
-    async def applied_versions(self, order_ids: Collection[str]) -> Mapping[str, int]:
+    async def versions_in_ledger(self, order_ids: Collection[str]) -> Mapping[str, int]:
         self.asked += order_ids
         return {
             order_id: self.applied[order_id] for order_id in order_ids if order_id in self.applied
@@ -50,13 +51,7 @@ async def _relayed_orders(mysql: MySQL, count: int) -> list[str]:
                 (order_id,),
             )
         events = [
-            new_event(
-                OrderStatusChanged,
-                order_id=order_id,
-                version=2,
-                fromStatus="PENDING",
-                toStatus="CONFIRMED",
-            )
+            order_event(OrderStatusChanged, order_id, 2, status="CONFIRMED")
             for order_id in order_ids
         ]
         await outbox.add_events(cur, events)
@@ -83,7 +78,7 @@ async def test_lost_events_are_requeued_once_the_pipeline_is_past_them(
         scratch_mysql,
         pipeline.committed_offsets,
         pipeline.end_offsets,
-        pipeline.applied_versions,
+        pipeline.versions_in_ledger,
         chunk=3,
     )
     order_ids = await _relayed_orders(scratch_mysql, 8)

@@ -7,10 +7,11 @@ import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
-from ecommerce_stream.orders.models import OrderStatusChanged, new_event
+from ecommerce_stream.events.records import OrderStatusChanged
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.outbox.relay import OutboxRelay
 from ecommerce_stream.stores.mysql import MySQL
+from tests.events_support import order_event
 from tests.conftest import poll
 
 
@@ -39,13 +40,7 @@ class FakeBroker:
 
 
 def _event(order_id: str, version: int = 2) -> OrderStatusChanged:
-    return new_event(
-        OrderStatusChanged,
-        order_id=order_id,
-        version=version,
-        fromStatus="PENDING",
-        toStatus="CONFIRMED",
-    )
+    return order_event(OrderStatusChanged, order_id, version)
 
 
 async def _write(mysql: MySQL, *order_ids: str) -> None:

@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 
 from ecommerce_stream.errors import ValidationFailed
-from ecommerce_stream.orders import repository as orders
+from ecommerce_stream.orders.domain import Order
+from ecommerce_stream.orders.repository import OrdersRepository
 from ecommerce_stream.orders.schemas import CreateOrder
-from ecommerce_stream.orders.service import OrderService
 from ecommerce_stream.stores.mysql import MySQL
+from tests.orders_support import order_service
 
 
 async def _counts(mysql: MySQL) -> tuple[int, int, int]:
@@ -35,7 +36,7 @@ def _request(**overrides: object) -> CreateOrder:
 
 async def test_order_items_and_event_commit_together(mysql: MySQL) -> None:
     wakeups: list[None] = []
-    service = OrderService(mysql, after_commit=lambda: wakeups.append(None), retention_days=7)
+    service = order_service(mysql, lambda: wakeups.append(None))
     before = await _counts(mysql)
 
     order, created = await service.create(_request())
@@ -52,19 +53,19 @@ async def test_order_items_and_event_commit_together(mysql: MySQL) -> None:
 
 
 async def test_a_failure_inside_the_transaction_writes_nothing(mysql: MySQL) -> None:
-    service = OrderService(mysql, after_commit=lambda: None, retention_days=7)
+    service = order_service(mysql)
     before = await _counts(mysql)
 
     class Boom(Exception):
         pass
 
-    async def insert_then_fail(cur: object, order: orders.OrderRow) -> None:
-        await original(cur, order)  # type: ignore[arg-type]
+    async def insert_then_fail(repository: OrdersRepository, order: Order) -> None:
+        await original(repository, order)
         raise Boom
 
-    original = orders.insert_order
+    original = OrdersRepository.add
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(orders, "insert_order", insert_then_fail)
+        patch.setattr(OrdersRepository, "add", insert_then_fail)
         with pytest.raises(Boom):
             await service.create(_request())
 
@@ -72,7 +73,7 @@ async def test_a_failure_inside_the_transaction_writes_nothing(mysql: MySQL) -> 
 
 
 async def test_a_wrong_total_is_refused_and_writes_nothing(mysql: MySQL) -> None:
-    service = OrderService(mysql, after_commit=lambda: None, retention_days=7)
+    service = order_service(mysql)
     before = await _counts(mysql)
 
     with pytest.raises(ValidationFailed):
@@ -82,7 +83,7 @@ async def test_a_wrong_total_is_refused_and_writes_nothing(mysql: MySQL) -> None
 
 
 async def test_an_unknown_product_is_refused_and_writes_nothing(mysql: MySQL) -> None:
-    service = OrderService(mysql, after_commit=lambda: None, retention_days=7)
+    service = order_service(mysql)
     before = await _counts(mysql)
 
     with pytest.raises(ValidationFailed) as refused:

@@ -1,0 +1,76 @@
+"""Builds every object the agents, timers, views and commands share, once: the stores, the
+outbox relay and its audit, the order use cases, and the analytics ledger, schema and queries.
+The only module that knows which concrete class plays which role; it closes them on shutdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecommerce_stream.analytics.ledger import AnalyticsLedger
+from ecommerce_stream.analytics.queries import AnalyticsQueries
+from ecommerce_stream.analytics.schema import AnalyticsSchema
+from ecommerce_stream.app import app, settings
+from ecommerce_stream.orders.service import OrderService
+from ecommerce_stream.orders.unit_of_work import MySQLUnitOfWork
+from ecommerce_stream.outbox.audit import Offsets, OutboxAudit
+from ecommerce_stream.outbox.publisher import EventPublisher
+from ecommerce_stream.outbox.relay import OutboxRelay
+from ecommerce_stream.stores.clickhouse import make_clickhouse
+from ecommerce_stream.stores.kafka import GroupOffsets
+from ecommerce_stream.stores.mysql import MySQL
+from ecommerce_stream.topics import ORDER_EVENTS, ORDERS_ANALYTICS, partitions_of
+
+mysql = MySQL(settings)
+clickhouse = make_clickhouse(settings)
+
+analytics_schema = AnalyticsSchema(clickhouse, settings.analytics_tz)
+analytics_ledger = AnalyticsLedger(analytics_schema)
+analytics_queries = AnalyticsQueries(analytics_schema)
+
+event_publisher = EventPublisher(settings, ORDER_EVENTS)
+relay = OutboxRelay(
+    mysql,
+    event_publisher.publish,
+    settings.outbox_batch_size,
+    app.is_leader,
+    wake_up=settings.outbox_wake_up,
+)
+
+
+def _unit_of_work(*, read_only: bool = False) -> MySQLUnitOfWork:
+    # Every commit that wrote an event wakes the relay.
+    return MySQLUnitOfWork(mysql, relay.notify, read_only=read_only)
+
+
+order_service = OrderService(_unit_of_work, retention_days=settings.soft_delete_retention_days)
+
+group_offsets = GroupOffsets(
+    settings.kafka_brokers, f"{settings.kafka_client_id}-audit", settings.kafka_consumer_group_id
+)
+
+
+async def _committed_offsets() -> Offsets:
+    return await group_offsets.committed(
+        [*partitions_of(ORDER_EVENTS), *partitions_of(ORDERS_ANALYTICS)]
+    )
+
+
+async def _end_offsets() -> tuple[Offsets, Offsets]:
+    events, rows = partitions_of(ORDER_EVENTS), partitions_of(ORDERS_ANALYTICS)
+    ends = await app.consumer.highwaters(*events, *rows)
+    return {tp: ends[tp] for tp in events}, {tp: ends[tp] for tp in rows}
+
+
+# The audit sees Kafka and the ledger only through these three functions.
+outbox_audit = OutboxAudit(
+    mysql, _committed_offsets, _end_offsets, analytics_ledger.versions_in_ledger
+)
+
+
+@app.on_before_shutdown.connect
+async def _close(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+    await event_publisher.close()
+    await group_offsets.close()
+    await mysql.close()
+    await clickhouse.close()
+    analytics_schema.mark_stopped()
