@@ -12,9 +12,7 @@ EventT = TypeVar("EventT", bound=OrderEvent)
 NOW = datetime(2026, 11, 27, 12, 30, tzinfo=UTC)
 
 
-def order_event(
-    event_type: type[EventT], order_id: str, version: int, **fields: Any
-) -> EventT:
+def order_event(event_type: type[EventT], order_id: str, version: int, **fields: Any) -> EventT:
     """An event of `event_type` for one order version; `fields` (camelCase, as in the Record)
     replace the defaults of the order's state or add the type's own fields."""
     at = fields.pop("occurredAt", NOW)

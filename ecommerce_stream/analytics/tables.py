@@ -15,7 +15,6 @@ transformed_versions = app.Table(
 legacy_order_states = app.Table(
     "legacy-order-states",
     key_type=str,
-    value_type=bytes,
-    value_serializer="raw",
+    value_type=str,
     help="Order state kept to complete version-1 events.",
 )

@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ecommerce_stream.analytics.store import AnalyticsStore
+from ecommerce_stream.analytics.schema import AnalyticsSchema
 from ecommerce_stream.bench.orders import PRICES, USER_IDS, order_lines, uuid_string
 from ecommerce_stream.settings import get_settings
 from ecommerce_stream.stores.clickhouse import EmbeddedClickHouse
@@ -76,7 +76,7 @@ async def main(total: int) -> dict[str, float | int | str]:
         settings = get_settings().model_copy(update={"clickhouse_data_dir": Path(tmp)})
         clickhouse = EmbeddedClickHouse(settings)
         try:
-            await AnalyticsStore(clickhouse, settings.analytics_tz).ensure_schema()
+            await AnalyticsSchema(clickhouse, settings.analytics_tz).ensure()
             db = clickhouse.database
             await clickhouse.execute(f"CREATE TABLE {db}.plain AS {db}.order_changes")
             # Small inserts cost tens of milliseconds each: a few dozen tell the rate.

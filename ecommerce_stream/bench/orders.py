@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from ecommerce_stream.catalog.repository import DEMO_PRODUCTS, DEMO_USERS
-from ecommerce_stream.orders.domain import OrderStatus
-from ecommerce_stream.orders.models import OrderCreated, OrderLine, new_event
+from ecommerce_stream.events.records import OrderEvent
+from ecommerce_stream.orders.domain import Order, OrderLine, OrderStatus
 
 USER_IDS = [user_id for user_id, _, _ in DEMO_USERS]
 PRICES: dict[int, Decimal] = {product_id: price for product_id, _, price, _ in DEMO_PRODUCTS}
@@ -35,25 +35,26 @@ def create_order_body(rng: random.Random) -> dict[str, Any]:
     }
 
 
-def sample_event(rng: random.Random) -> OrderCreated:
-    """A real `OrderCreated` of a typical order: what one outbox row and Kafka message hold."""
+def sample_order(rng: random.Random) -> Order:
+    """A typical new order, with the OrderCreated event it recorded (one outbox row and Kafka
+    message)."""
     lines = order_lines(rng)
     user_id, user_name, _ = DEMO_USERS[0]
-    return new_event(
-        OrderCreated,
+    return Order.place(
         order_id=uuid_string(rng),
-        version=1,
-        userId=user_id,
-        userName=user_name,
-        status="PENDING",
-        totalAmount=sum((PRICES[p] * q for p, q in lines), Decimal("0")),
-        shippingAddress="Bench street 1",
-        items=[
-            OrderLine(productId=p, productName=f"product {p}", quantity=q, price=PRICES[p])
-            for p, q in lines
-        ],
-        createdAt=datetime.now(UTC),
+        user_id=user_id,
+        user_name=user_name,
+        status=OrderStatus.PENDING,
+        shipping_address="Bench street 1",
+        lines=tuple(OrderLine(p, f"product {p}", q, PRICES[p]) for p, q in lines),
+        now=datetime.now(UTC),
     )
+
+
+def sample_event(rng: random.Random) -> OrderEvent:
+    """A real `OrderCreated` of a typical order."""
+    [event] = sample_order(rng).pull_events()
+    return event
 
 
 def uuid_string(rng: random.Random) -> str:

@@ -18,9 +18,9 @@ STAGES = (
     # chDB runs in the ClickHouse executor thread, whose stack does not show who asked.
     ("chDB engine: inserts", ("._insert_blocking",)),
     ("chDB engine: queries", ("._query_blocking", "._execute_blocking")),
-    ("ClickHouse sink (ledger insert)", ("analytics/store.py:apply", "sink_to_clickhouse")),
-    ("analytics API (stats polls)", ("analytics/views.py", "analytics/store.py:stats")),
-    ("transformer", ("transform_order_events", "analytics/transform.py")),
+    ("ClickHouse sink (ledger insert)", ("analytics/ledger.py:apply", "sink_to_clickhouse")),
+    ("analytics API (stats polls)", ("analytics/views.py", "analytics/queries.py")),
+    ("transformer", ("transform_order_events", "analytics/mapping.py", "events/")),
     ("outbox relay", ("outbox/relay.py", "outbox/publisher.py")),
     ("POST /api/orders (MySQL tx)", ("orders/service.py", "orders/views.py")),
     ("health and /metrics", ("health/pipeline.py", "prometheus")),

@@ -18,11 +18,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from tqdm import tqdm
 
-from ecommerce_stream.bench.orders import sample_event
+from ecommerce_stream.bench.orders import sample_event, sample_order
 from ecommerce_stream.catalog.repository import seed_demo_catalog
-from ecommerce_stream.orders import repository as orders
-from ecommerce_stream.orders.domain import OrderStatus
-from ecommerce_stream.orders.repository import OrderLineRow, OrderRow
+from ecommerce_stream.orders.repository import OrdersRepository
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.outbox.publisher import EventPublisher
 from ecommerce_stream.settings import PROJECT_ROOT, Settings
@@ -54,26 +52,10 @@ async def mariadb_transactions(settings: Settings, seconds: float) -> dict[str, 
         async def connection(rng: random.Random, bar: tqdm) -> None:
             nonlocal done
             while time.perf_counter() < deadline:
-                event = sample_event(rng)
-                row = OrderRow(
-                    id=event.orderId,
-                    user_id=event.userId,
-                    status=OrderStatus.PENDING,
-                    total_amount=event.totalAmount,
-                    shipping_address=event.shippingAddress,
-                    version=1,
-                    created_at=event.createdAt,
-                    updated_at=event.createdAt,
-                    deleted_at=None,
-                    deleted_by=None,
-                    lines=tuple(
-                        OrderLineRow(i.productId, i.productName, i.quantity, i.price)
-                        for i in event.items
-                    ),
-                )
+                order = sample_order(rng)
                 async with mysql.transaction() as cur:
-                    await orders.insert_order(cur, row)
-                    await outbox.add_events(cur, [event])
+                    await OrdersRepository(cur).add(order)
+                    await outbox.add_events(cur, order.pull_events())
                 done += 1
                 bar.update(1)
 

@@ -55,7 +55,7 @@ class Upcaster:
     newest version-1 event (the transformer gives a changelogged Faust table, so a restarted
     worker still completes a version-1 change)."""
 
-    def __init__(self, legacy_states: MutableMapping[str, bytes]) -> None:
+    def __init__(self, legacy_states: MutableMapping[str, str]) -> None:
         self._legacy_states = legacy_states
 
     def upcast(self, document: Document) -> tuple[Document, int]:
@@ -77,7 +77,7 @@ class Upcaster:
             return
         earlier = self._legacy_states.get(order_id)
         if earlier is None or json.loads(earlier)["version"] < version:
-            self._legacy_states[order_id] = json.dumps(current).encode()
+            self._legacy_states[order_id] = json.dumps(current)
 
     def _from_version_1(self, document: Document, order_id: str) -> Document:
         event_type = document.get("eventType")

@@ -5,11 +5,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from ecommerce_stream.analytics.ledger import AnalyticsLedger
+from ecommerce_stream.analytics.queries import AnalyticsQueries
+from ecommerce_stream.analytics.schema import AnalyticsSchema, MySQLSource
 from ecommerce_stream.catalog.repository import seed_demo_catalog
 from ecommerce_stream.settings import Settings
+from ecommerce_stream.stores.clickhouse import ClickHouse, EmbeddedClickHouse
 from ecommerce_stream.stores.migrations import apply_mysql_migrations
 from ecommerce_stream.stores.mysql import MySQL
 
@@ -27,3 +33,42 @@ async def scratch_mysql(settings: Settings, mysql: MySQL) -> AsyncIterator[MySQL
     yield scratch
     await scratch.close()
     await mysql.fetch_all(f"DROP DATABASE `{name}`")
+
+
+SEOUL = ZoneInfo("Asia/Seoul")  # buckets away from UTC on purpose
+
+
+@dataclass(frozen=True)
+class Analytics:
+    """The analytics objects over one ClickHouse, as the wiring builds them."""
+
+    schema: AnalyticsSchema
+    ledger: AnalyticsLedger
+    queries: AnalyticsQueries
+
+    @classmethod
+    def on(cls, engine: ClickHouse) -> Analytics:
+        schema = AnalyticsSchema(engine, SEOUL.key)
+        return cls(schema, AnalyticsLedger(schema), AnalyticsQueries(schema))
+
+
+@pytest.fixture(scope="session")
+async def analytics(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Analytics]:
+    """An embedded ClickHouse of the tests' own (not the running app's), with the schema."""
+    data_dir = tmp_path_factory.mktemp("chdb")
+    engine = EmbeddedClickHouse(Settings(_env_file=None, clickhouse_data_dir=data_dir))
+    built = Analytics.on(engine)
+    await built.schema.ensure()
+    yield built
+    await engine.close()
+
+
+def mysql_source(mysql: MySQL) -> MySQLSource:
+    """Where ClickHouse reads that database from."""
+    s = mysql.settings
+    return MySQLSource(
+        f"{s.mysql_host}:{s.mysql_port}",
+        s.mysql_database,
+        s.mysql_user,
+        s.mysql_password.get_secret_value(),
+    )

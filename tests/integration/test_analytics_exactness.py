@@ -5,11 +5,9 @@ newest states say, to the cent. The reference model is plain Python over those s
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -17,45 +15,23 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
+from ecommerce_stream.analytics.queries import EDGE_ROWS
 from ecommerce_stream.analytics.reconcile import LiveOrder, expected_answers, live_orders, user_ids
-from ecommerce_stream.analytics.ledger import AnalyticsLedger
-from ecommerce_stream.analytics.queries import EDGE_ROWS, AnalyticsQueries
-from ecommerce_stream.analytics.schema import RUNNING_MARKER, AnalyticsSchema, MySQLSource
+from ecommerce_stream.analytics.schema import RUNNING_MARKER
 from ecommerce_stream.orders.domain import OrderStatus
 from ecommerce_stream.orders.schemas import CreateOrder
-from ecommerce_stream.settings import Settings
-from ecommerce_stream.stores.clickhouse import ClickHouse, EmbeddedClickHouse
 from ecommerce_stream.stores.mysql import MySQL
+from tests.integration.conftest import SEOUL, Analytics, mysql_source
 from tests.orders_support import order_service
 
 BASE = datetime(2026, 11, 20, 22, 30, tzinfo=UTC)
-SEOUL = ZoneInfo("Asia/Seoul")  # buckets away from UTC on purpose
 STATUSES = [status.value for status in OrderStatus]
 ALL_DAYS = (date(2026, 1, 1), date(2026, 12, 31))
 
 
-@dataclass(frozen=True)
-class Analytics:
-    """The analytics objects over one ClickHouse, as the wiring builds them."""
-
-    schema: AnalyticsSchema
-    ledger: AnalyticsLedger
-    queries: AnalyticsQueries
-
-    @classmethod
-    def on(cls, engine: ClickHouse) -> Analytics:
-        schema = AnalyticsSchema(engine, SEOUL.key)
-        return cls(schema, AnalyticsLedger(schema), AnalyticsQueries(schema))
-
-
-@pytest.fixture(scope="module")
-async def store(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Analytics]:
-    data_dir = tmp_path_factory.mktemp("chdb")
-    engine = EmbeddedClickHouse(Settings(_env_file=None, clickhouse_data_dir=data_dir))
-    analytics = Analytics.on(engine)
-    await analytics.schema.ensure()
-    yield analytics
-    await engine.close()
+@pytest.fixture
+def store(analytics: Analytics) -> Analytics:
+    return analytics
 
 
 async def _empty(store: Analytics) -> None:
@@ -241,16 +217,8 @@ async def test_rebuild_from_mysql_answers_what_mysql_says(
     for order_id in created[3:7]:
         await service.soft_delete(order_id, "rebuild-test")
     await service.restore(created[6], "rebuild-test")
-    source_settings = scratch_mysql.settings
 
-    loaded = await store.schema.rebuild_from_mysql(
-        MySQLSource(
-            f"{source_settings.mysql_host}:{source_settings.mysql_port}",
-            source_settings.mysql_database,
-            source_settings.mysql_user,
-            source_settings.mysql_password.get_secret_value(),
-        )
-    )
+    loaded = await store.schema.rebuild_from_mysql(mysql_source(scratch_mysql))
 
     assert loaded == 12
     expected = expected_answers(

@@ -11,8 +11,8 @@ from ecommerce_stream.events.records import OrderStatusChanged
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.outbox.relay import OutboxRelay
 from ecommerce_stream.stores.mysql import MySQL
-from tests.events_support import order_event
 from tests.conftest import poll
+from tests.events_support import order_event
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def test_every_current_event_round_trips_through_json(event_type: type[OrderEven
 
 
 def test_version_1_messages_of_one_order_are_upcast_in_order() -> None:
-    legacy: dict[str, bytes] = {}
+    legacy: dict[str, str] = {}
     upcaster = Upcaster(legacy)
     created, confirmed, deleted, restored = (decode_event(raw, upcaster) for raw in _fixtures(1))
 
@@ -57,7 +57,11 @@ def test_version_1_messages_of_one_order_are_upcast_in_order() -> None:
 
     # The changes carried only themselves; they come out with the order's whole state.
     assert isinstance(confirmed, OrderStatusChanged)
-    assert (confirmed.status, confirmed.fromStatus, confirmed.version) == ("CONFIRMED", "PENDING", 2)
+    assert (confirmed.status, confirmed.fromStatus, confirmed.version) == (
+        "CONFIRMED",
+        "PENDING",
+        2,
+    )
     assert confirmed.userName == "Lee Jiwoo" and confirmed.items == created.items
     assert confirmed.createdAt == created.createdAt and confirmed.updatedAt == confirmed.occurredAt
 
@@ -66,7 +70,11 @@ def test_version_1_messages_of_one_order_are_upcast_in_order() -> None:
     assert deleted.deletedAt == datetime(2026, 12, 1, 0, 1, 12, 345678, tzinfo=UTC)
 
     assert isinstance(restored, OrderRestored)
-    assert (restored.deletedAt, restored.deletedBy, restored.restoredBy) == (None, None, "admin-park")
+    assert (restored.deletedAt, restored.deletedBy, restored.restoredBy) == (
+        None,
+        None,
+        "admin-park",
+    )
     assert (restored.status, restored.totalAmount) == ("CONFIRMED", Decimal("51200.50"))
 
     # A current event of the order ends the need for its kept state.
@@ -82,7 +90,7 @@ def test_a_version_1_change_without_its_earlier_state_is_refused() -> None:
 
 
 def test_an_older_version_1_duplicate_does_not_replace_the_kept_state() -> None:
-    legacy: dict[str, bytes] = {}
+    legacy: dict[str, str] = {}
     upcaster = Upcaster(legacy)
     created, confirmed, deleted, _ = _fixtures(1)
     for raw in (created, confirmed, deleted, confirmed):
@@ -123,7 +131,7 @@ def test_unknown_schema_versions_are_refused(schema_version: object, reason: str
     ],
 )
 def test_poison_messages_raise_invalid_event(raw: bytes | None) -> None:
-    legacy: dict[str, bytes] = {}
+    legacy: dict[str, str] = {}
     with pytest.raises(InvalidEvent):
         decode_event(raw, Upcaster(legacy))
     assert legacy == {}
