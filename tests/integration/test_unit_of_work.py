@@ -3,14 +3,16 @@ at all."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
 
 from ecommerce_stream.errors import ValidationFailed
-from ecommerce_stream.orders.domain import Order
+from ecommerce_stream.orders.domain import Order, OrderStatus
 from ecommerce_stream.orders.repository import OrdersRepository
 from ecommerce_stream.orders.schemas import CreateOrder
+from ecommerce_stream.orders.unit_of_work import MySQLUnitOfWork
 from ecommerce_stream.stores.mysql import MySQL
 from tests.orders_support import order_service
 
@@ -91,3 +93,17 @@ async def test_an_unknown_product_is_refused_and_writes_nothing(mysql: MySQL) ->
 
     assert refused.value.details[0]["field"] == "items.0.productId"
     assert await _counts(mysql) == before
+
+
+async def test_a_locked_order_holds_up_no_other_order_of_its_customer(mysql: MySQL) -> None:
+    """The locking read takes the order's row only: its customer's name comes by a subquery,
+    so the customer's row (shared by all their orders) stays unlocked."""
+    service = order_service(mysql)
+    first, _ = await service.create(_request())
+    second, _ = await service.create(_request())
+    async with MySQLUnitOfWork(mysql, lambda: None) as holding:
+        assert await holding.orders.get(first.id, for_update=True) is not None
+        changed = await asyncio.wait_for(
+            service.change_status(second.id, OrderStatus.CONFIRMED), timeout=5
+        )
+    assert changed.version == 2

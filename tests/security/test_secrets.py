@@ -132,7 +132,7 @@ async def test_a_mysql_failure_is_logged_without_secrets(
                 headers=service_headers(settings),
             )
         )
-        await _kill_the_query_holding(mysql, f"WHERE id = '{order['id']}' FOR UPDATE")
+        await _kill_the_query_holding(mysql, f"WHERE o.id = '{order['id']}' FOR UPDATE")
         async with await patch as response:
             assert response.status == 503
             answer = str(response.headers) + await response.text()

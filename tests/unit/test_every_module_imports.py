@@ -14,6 +14,7 @@ import ecommerce_stream
 MODULES = sorted(
     module.name
     for module in pkgutil.walk_packages(ecommerce_stream.__path__, f"{ecommerce_stream.__name__}.")
+    if not module.name.endswith(".__main__")  # runs the CLI
 )
 
 
