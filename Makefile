@@ -63,7 +63,7 @@ help:
 	@echo "make test   the same stack on its own ports and data, then the whole test suite"
 	@echo "make bench  benchmarks on their own stack, beside the original design and raw limits"
 	@echo "            (BENCH_QUICK=1: a quick run; results in bench/results/)"
-	@echo "make lint   ruff and mypy"
+	@echo "make lint   ruff, mypy and the architecture's import contracts (lint-imports)"
 	@echo "make test-faults   the fault drills on a 3-broker stack (CI runs them after make test)"
 	@echo "make churn-drill    the rebalancing drill RUNS times (10) with the outbox audit off"
 
@@ -125,6 +125,7 @@ bench-in-profile: install
 	@devstack/bench.sh $(if $(filter-out 0,$(BENCH_QUICK)),--quick) $(BENCH_ARGS)
 
 lint: install
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check ecommerce_stream tests
 	$(VENV)/bin/ruff format --check ecommerce_stream tests
 	$(VENV)/bin/mypy

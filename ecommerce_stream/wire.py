@@ -138,3 +138,15 @@ OrderId = Annotated[
         }
     ),
 ]
+
+
+class OrderPath(PathParams):
+    """The `{order_id}` of every route that names an order (orders, admin, analytics)."""
+
+    order_id: OrderId
+
+
+class UserPath(PathParams):
+    """The `{user_id}` of every route that names a customer (catalog, orders, analytics)."""
+
+    user_id: int = Field(gt=0, le=MAX_ID)

@@ -27,11 +27,10 @@ from ecommerce_stream.analytics.schemas import (
 )
 from ecommerce_stream.analytics.tables import transformed_versions
 from ecommerce_stream.app import app, settings
-from ecommerce_stream.catalog.schemas import UserPath
 from ecommerce_stream.errors import BadRequest, NotFound
-from ecommerce_stream.orders.schemas import OrderPath
 from ecommerce_stream.web.http import ApiView, json_model, read_path, read_query
 from ecommerce_stream.web.openapi import endpoint
+from ecommerce_stream.wire import OrderPath, UserPath
 from ecommerce_stream.wiring import analytics_queries as queries
 from ecommerce_stream.wiring import clickhouse
 

@@ -22,9 +22,5 @@ class Product(ApiModel):
     created_at: UtcTimestamp
 
 
-class UserPath(PathParams):
-    user_id: int = Field(gt=0, le=MAX_ID)
-
-
 class ProductPath(PathParams):
     product_id: int = Field(gt=0, le=MAX_ID)

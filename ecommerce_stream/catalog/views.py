@@ -7,10 +7,11 @@ from pydantic import TypeAdapter
 
 from ecommerce_stream.app import app
 from ecommerce_stream.catalog import repository as catalog
-from ecommerce_stream.catalog.schemas import Product, ProductPath, User, UserPath
+from ecommerce_stream.catalog.schemas import Product, ProductPath, User
 from ecommerce_stream.errors import NotFound
 from ecommerce_stream.web.http import ApiView, json_model, read_path
 from ecommerce_stream.web.openapi import endpoint
+from ecommerce_stream.wire import UserPath
 from ecommerce_stream.wiring import mysql
 
 _users = TypeAdapter(list[User])

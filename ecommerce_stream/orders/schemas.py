@@ -15,9 +15,7 @@ from ecommerce_stream.wire import (
     ApiModel,
     Body,
     Money,
-    OrderId,
     Params,
-    PathParams,
     UtcTimestamp,
 )
 
@@ -116,10 +114,6 @@ def _answer_fields(answer: type[Order], order: domain.Order) -> dict[str, object
 
 class ChangeStatus(Body):
     status: OrderStatus = Field(strict=False)
-
-
-class OrderPath(PathParams):
-    order_id: OrderId
 
 
 class Page(Params):

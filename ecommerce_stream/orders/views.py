@@ -6,7 +6,6 @@ from faust.web import Request, Response
 from pydantic import TypeAdapter
 
 from ecommerce_stream.app import app
-from ecommerce_stream.catalog.schemas import UserPath
 from ecommerce_stream.errors import Conflict, Gone, NotFound
 from ecommerce_stream.orders.domain import OrderStatus
 from ecommerce_stream.orders.schemas import (
@@ -15,7 +14,6 @@ from ecommerce_stream.orders.schemas import (
     CreateOrder,
     IdempotencyHeaders,
     Order,
-    OrderPath,
     Page,
 )
 from ecommerce_stream.web.auth import acting_admin, require_status_authority
@@ -29,6 +27,7 @@ from ecommerce_stream.web.http import (
     read_query,
 )
 from ecommerce_stream.web.openapi import endpoint
+from ecommerce_stream.wire import OrderPath, UserPath
 from ecommerce_stream.wiring import order_service as orders
 
 _order_list = TypeAdapter(list[Order])
