@@ -142,3 +142,22 @@ def test_a_current_event_with_a_bad_version_is_refused() -> None:
     document["version"] = 0
     with pytest.raises(InvalidEvent, match="version >= 1"):
         decode_event(json.dumps(document).encode(), Upcaster({}))
+
+
+def test_a_fixture_of_every_schema_version_ever_written_decodes() -> None:
+    """tests/fixtures/events/v<N>/ holds one history per version ever produced; a new version
+    adds its folder, and every older one must still decode."""
+    versions = sorted(int(path.name[1:]) for path in FIXTURES.glob("v*"))
+    assert versions == list(range(1, SCHEMA_VERSION + 1))
+    for version in versions:
+        upcaster = Upcaster({})
+        decoded = [decode_event(raw, upcaster) for raw in _fixtures(version)]
+        assert [type(event) for event in decoded] == [
+            OrderCreated,
+            OrderStatusChanged,
+            OrderDeleted,
+            OrderRestored,
+        ]
+        assert {event.schemaVersion for event in decoded} == {SCHEMA_VERSION}
+        assert [event.version for event in decoded] == [1, 2, 3, 4]
+        assert decoded[-1].deletedAt is None and decoded[2].deletedAt is not None
