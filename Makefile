@@ -125,6 +125,6 @@ bench-in-profile: install
 	@devstack/bench.sh $(if $(filter-out 0,$(BENCH_QUICK)),--quick) $(BENCH_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check ecommerce_stream tests
-	$(VENV)/bin/ruff format --check ecommerce_stream tests
+	$(VENV)/bin/ruff check ecommerce_stream bench tests
+	$(VENV)/bin/ruff format --check ecommerce_stream bench tests
 	$(VENV)/bin/mypy

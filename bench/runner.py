@@ -19,12 +19,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from ecommerce_stream.bench import analytics_queries, api, bulk, profile, raw, report
-from ecommerce_stream.bench.cpu import CpuMeter
-from ecommerce_stream.bench.freshness import Ladder, Rung, wait_quiet
-from ecommerce_stream.bench.load import new_session, open_loop, post_order
-from ecommerce_stream.bench.plan import FRESHNESS_BOUND_SECONDS, Plan
-from ecommerce_stream.bench.process import Worker
+from bench import analytics_queries, api, bulk, profile, raw, report
+from bench.cpu import CpuMeter
+from bench.freshness import Ladder, Rung, wait_quiet
+from bench.load import new_session, open_loop, post_order
+from bench.plan import FRESHNESS_BOUND_SECONDS, Plan
+from bench.process import Worker
 from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
 
