@@ -65,7 +65,7 @@ async def relay_outbox() -> None:
 @app.timer(interval=settings.outbox_audit_interval, on_leader=True)
 async def audit_outbox() -> None:
     """Relay again any event that was published but never reached ClickHouse."""
-    if settings.original_design_mode:  # the design it stands for had no audit
+    if not settings.outbox_audit:
         return
     try:
         await audit.run()
