@@ -126,6 +126,6 @@ bench-in-profile: install
 
 lint: install
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/ruff check ecommerce_stream tests
-	$(VENV)/bin/ruff format --check ecommerce_stream tests
+	$(VENV)/bin/ruff check ecommerce_stream bench tests
+	$(VENV)/bin/ruff format --check ecommerce_stream bench tests
 	$(VENV)/bin/mypy

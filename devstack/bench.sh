@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # bench.sh — `make bench`: a fresh stack on the bench profile's ports and data, migrated and
-# seeded, then `ecommerce-stream bench` (which starts and stops its own workers), then the
-# stack is stopped whatever happened. Arguments go to `ecommerce-stream bench`.
+# seeded, then `python -m bench` (which starts and stops its own workers), then the stack is
+# stopped whatever happened. Arguments go to `python -m bench`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# The bench command records its worker's pid here, so an interrupted run leaves none behind.
+# The benchmark records its worker's pid here, so an interrupted run leaves none behind.
 WORKER_PID_FILE="$STACK_DIR/bench-worker.pid"
 stop_all() {
     local pid
@@ -23,4 +23,5 @@ devstack/stack.sh up
 trap stop_all EXIT
 .venv/bin/ecommerce-stream migrate
 .venv/bin/ecommerce-stream seed
-.venv/bin/ecommerce-stream bench --worker-pid-file "$WORKER_PID_FILE" "$@"
+# From the project root: the benchmark is a package of the checkout, not of the installed app.
+.venv/bin/python -m bench --worker-pid-file "$WORKER_PID_FILE" "$@"

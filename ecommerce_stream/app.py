@@ -1,7 +1,7 @@
 """The Faust application and the `ecommerce-stream` entry point.
 
-Agents, timers, tables, views and commands live in the domain packages and are found by
-autodiscovery; the objects they share are built in `wiring.py`."""
+Agents, timers, tables, views and commands live in the domain packages named in
+`DOMAIN_PACKAGES`, which autodiscovery scans; the objects they share are built in `wiring.py`."""
 
 from __future__ import annotations
 
@@ -59,12 +59,24 @@ class App(faust.App):
         return remember
 
 
+# The packages whose agents, timers, tables, views and commands the app registers, and no
+# others: Faust scans `origin` too, which is therefore this module, not the whole package.
+DOMAIN_PACKAGES = [
+    "ecommerce_stream.orders",
+    "ecommerce_stream.outbox",
+    "ecommerce_stream.analytics",
+    "ecommerce_stream.catalog",
+    "ecommerce_stream.health",
+    "ecommerce_stream.web",
+    "ecommerce_stream.stores",
+]
+
 app = App(
     settings.kafka_consumer_group_id,
     broker=settings.kafka_broker_urls,
     broker_client_id=settings.kafka_client_id,
-    autodiscover=True,
-    origin="ecommerce_stream",
+    autodiscover=DOMAIN_PACKAGES,
+    origin="ecommerce_stream.app",
     store="memory://",
     datadir=str(settings.faust_data_dir),
     topic_partitions=settings.kafka_topic_partitions,

@@ -53,18 +53,16 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(100, ge=1, le=10_000)
     outbox_polling_interval: float = Field(1.0, gt=0)
     outbox_wake_up: bool = Field(True, description="Relay right after each commit.")
+    outbox_audit: bool = Field(
+        True,
+        description="Check that relayed events reached ClickHouse, relay again any that did not.",
+    )
     outbox_audit_interval: float = Field(
         5.0, gt=0, description="Seconds between checks that relayed events reached ClickHouse."
     )
 
     sink_batch_size: int = Field(1000, ge=1)
     sink_batch_seconds: float = Field(0.05, gt=0)
-
-    original_design_mode: bool = Field(
-        False,
-        description="Benchmark baseline: poll every 5 s, batches of 100, no wake-up,"
-        " one ClickHouse insert per row, no outbox audit, as the design this project replaces.",
-    )
 
     fault_injection_dir: Path | None = Field(
         None,
@@ -98,21 +96,6 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
-
-    @model_validator(mode="before")
-    @classmethod
-    def _original_design(cls, values: Any) -> Any:
-        if isinstance(values, dict) and str(
-            values.get("original_design_mode", "false")
-        ).lower() in ("1", "true", "yes", "on"):
-            values = {
-                **values,
-                "outbox_polling_interval": 5.0,
-                "outbox_batch_size": 100,
-                "outbox_wake_up": False,
-                "sink_batch_size": 1,
-            }
-        return values
 
     @model_validator(mode="after")
     def _production_needs_an_admin_token(self) -> Settings:

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from ecommerce_stream.bench.analytics_queries import endpoints
-from ecommerce_stream.bench.plan import FRESHNESS_RATES
-from ecommerce_stream.bench.report import CHARTS
+from bench.analytics_queries import endpoints
+from bench.plan import FRESHNESS_RATES
+from bench.report import CHARTS
 from ecommerce_stream.settings import PROJECT_ROOT, Settings
 
 SMOKE_TIMEOUT_SECONDS = 300

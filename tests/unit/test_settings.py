@@ -60,16 +60,6 @@ def test_production_refuses_to_start_without_an_admin_token_or_with_open_status_
         Settings(_env_file=None)
 
 
-def test_original_design_mode_behaves_like_the_seed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ORIGINAL_DESIGN_MODE", "true")
-    monkeypatch.setenv("OUTBOX_POLLING_INTERVAL", "0.2")
-    settings = Settings(_env_file=None)
-    assert settings.outbox_polling_interval == 5.0
-    assert settings.outbox_batch_size == 100
-    assert settings.outbox_wake_up is False
-    assert settings.sink_batch_size == 1
-
-
 def test_an_empty_fault_injection_dir_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAULT_INJECTION_DIR", "")
     assert Settings(_env_file=None).fault_injection_dir is None

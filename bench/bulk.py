@@ -16,8 +16,8 @@ from pathlib import Path
 import aiomysql
 from tqdm import tqdm
 
-from ecommerce_stream.bench.orders import PRICES, STATUSES, USER_IDS, order_lines, uuid_string
-from ecommerce_stream.bench.process import run_command
+from bench.orders import PRICES, STATUSES, USER_IDS, order_lines, uuid_string
+from bench.process import run_command
 from ecommerce_stream.settings import Settings
 
 CHUNK_ORDERS = 50_000

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ecommerce_stream.bench.plan import FRESHNESS_RATES
+from bench.plan import FRESHNESS_RATES
 
 CHARTS = ("freshness", "throughput", "latency")
 

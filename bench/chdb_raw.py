@@ -1,4 +1,4 @@
-"""`python -m ecommerce_stream.bench.chdb_raw ROWS`: chDB's insert rate in a scratch directory,
+"""`python -m bench.chdb_raw ROWS`: chDB's insert rate in a scratch directory,
 printed as one JSON line. Run in a process of its own: an engine directory (and, in practice,
 the engine) belongs to one process, and the worker has its own.
 
@@ -18,8 +18,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.orders import PRICES, USER_IDS, order_lines, uuid_string
 from ecommerce_stream.analytics.schema import AnalyticsSchema
-from ecommerce_stream.bench.orders import PRICES, USER_IDS, order_lines, uuid_string
 from ecommerce_stream.settings import get_settings
 from ecommerce_stream.stores.clickhouse import EmbeddedClickHouse
 

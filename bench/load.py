@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import aiohttp
 from tqdm import tqdm
 
-from ecommerce_stream.bench.orders import create_order_body
+from bench.orders import create_order_body
 
 # More connections than this and the client, not the app, becomes what is measured.
 MAX_CONNECTIONS = 256

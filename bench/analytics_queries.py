@@ -8,9 +8,9 @@ from typing import Any
 
 import aiohttp
 
-from ecommerce_stream.bench.figures import histogram_summary, scrape_histogram, summary
-from ecommerce_stream.bench.load import closed_loop, get_path
-from ecommerce_stream.bench.orders import USER_IDS
+from bench.figures import histogram_summary, scrape_histogram, summary
+from bench.load import closed_loop, get_path
+from bench.orders import USER_IDS
 
 QUERY_METRIC = "ecommerce_analytics_query_seconds"
 

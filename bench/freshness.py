@@ -17,10 +17,10 @@ from typing import Any
 
 import aiohttp
 
-from ecommerce_stream.bench.cpu import CpuMeter
-from ecommerce_stream.bench.figures import histogram_summary, percentile, scrape_histogram, summary
-from ecommerce_stream.bench.load import Outcome, new_session, open_loop, post_order
-from ecommerce_stream.bench.plan import FRESHNESS_BOUND_SECONDS, FRESHNESS_RATES, Plan
+from bench.cpu import CpuMeter
+from bench.figures import histogram_summary, percentile, scrape_histogram, summary
+from bench.load import Outcome, new_session, open_loop, post_order
+from bench.plan import FRESHNESS_BOUND_SECONDS, FRESHNESS_RATES, Plan
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.stores.mysql import MySQL
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from ecommerce_stream.bench.figures import summary
-from ecommerce_stream.bench.load import (
+from bench.figures import summary
+from bench.load import (
     Outcome,
     closed_loop,
     get_path,
@@ -15,7 +15,7 @@ from ecommerce_stream.bench.load import (
     open_loop,
     post_order,
 )
-from ecommerce_stream.bench.plan import Plan
+from bench.plan import Plan
 
 
 def _figures(outcomes: list[Outcome], seconds: float) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from tqdm import tqdm
 
-from ecommerce_stream.bench.orders import sample_event, sample_order
+from bench.orders import sample_event, sample_order
 from ecommerce_stream.catalog.repository import seed_demo_catalog
 from ecommerce_stream.orders.repository import OrdersRepository
 from ecommerce_stream.outbox import repository as outbox
@@ -134,11 +134,11 @@ async def _consume(consumer: AIOKafkaConsumer, messages: int, bar: tqdm) -> None
 
 
 async def chdb_inserts(rows: int, log_path: Path) -> dict[str, Any]:
-    """chDB's bulk insert rate, measured by `python -m ecommerce_stream.bench.chdb_raw`."""
+    """chDB's bulk insert rate, measured by `python -m bench.chdb_raw`."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "ecommerce_stream.bench.chdb_raw",
+        "bench.chdb_raw",
         str(rows),
         cwd=PROJECT_ROOT,
         stdout=asyncio.subprocess.PIPE,
