@@ -5,6 +5,7 @@ Agents, timers, tables, views and commands live in the domain packages named in
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,15 @@ class App(faust.App):
             return define(function)
 
         return remember
+
+    def _on_autodiscovery_error(self, name: str) -> None:
+        # Faust logs the error and starts anyway: a worker without that module's agents, timers
+        # or views would look healthy and serve wrongly. Refuse to start instead.
+        raise AutodiscoveryFailed(f"importing {name} failed: {sys.exc_info()[1]!r}")
+
+
+class AutodiscoveryFailed(ImportError):
+    """A module of the app could not be imported while the app was being discovered."""
 
 
 # The packages whose agents, timers, tables, views and commands the app registers, and no

@@ -26,3 +26,14 @@ def test_the_package_has_its_domains() -> None:
 @pytest.mark.parametrize("name", MODULES)
 def test_module_imports(name: str) -> None:
     importlib.import_module(name)
+
+
+def test_a_module_that_fails_to_import_stops_the_discovery() -> None:
+    """Faust would log it and start without the module's agents, timers and views."""
+    from ecommerce_stream.app import AutodiscoveryFailed, app
+
+    with pytest.raises(AutodiscoveryFailed, match=r"ecommerce_stream\.orders\.broken"):
+        try:
+            raise SyntaxError("a typo")
+        except SyntaxError:
+            app._on_autodiscovery_error("ecommerce_stream.orders.broken")
