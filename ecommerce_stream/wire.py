@@ -29,7 +29,7 @@ MAX_ID = 2**32 - 1
 
 
 def to_money(amount: Decimal) -> Decimal:
-    """An amount in whole cents, half a cent rounded up (averages; sums are exact already)."""
+    """An amount in whole cents, half a cent rounded up."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 

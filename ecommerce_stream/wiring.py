@@ -11,7 +11,7 @@ from ecommerce_stream.analytics.queries import AnalyticsQueries
 from ecommerce_stream.analytics.schema import AnalyticsSchema
 from ecommerce_stream.app import app, settings
 from ecommerce_stream.orders.service import OrderService
-from ecommerce_stream.orders.unit_of_work import MySQLUnitOfWork
+from ecommerce_stream.orders.unit_of_work import mysql_units_of_work
 from ecommerce_stream.outbox.audit import Offsets, OutboxAudit
 from ecommerce_stream.outbox.publisher import EventPublisher
 from ecommerce_stream.outbox.relay import OutboxRelay
@@ -35,14 +35,10 @@ relay = OutboxRelay(
     app.is_leader,
     wake_up=settings.outbox_wake_up,
 )
-
-
-def _unit_of_work(*, read_only: bool = False) -> MySQLUnitOfWork:
-    # Every commit that wrote an event wakes the relay.
-    return MySQLUnitOfWork(mysql, relay.notify, read_only=read_only)
-
-
-order_service = OrderService(_unit_of_work, retention_days=settings.soft_delete_retention_days)
+# Every commit that wrote an event wakes the relay.
+order_service = OrderService(
+    mysql_units_of_work(mysql, relay.notify), retention_days=settings.soft_delete_retention_days
+)
 
 group_offsets = GroupOffsets(
     settings.kafka_brokers, f"{settings.kafka_client_id}-audit", settings.kafka_consumer_group_id

@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from ecommerce_stream.events.records import OrderEvent, OrderLine, new_event
+from ecommerce_stream.events.records import (
+    OrderDeleted,
+    OrderEvent,
+    OrderLine,
+    OrderRestored,
+    OrderStatusChanged,
+    new_event,
+)
 
 EventT = TypeVar("EventT", bound=OrderEvent)
 NOW = datetime(2026, 11, 27, 12, 30, tzinfo=UTC)
@@ -28,12 +35,12 @@ def order_event(event_type: type[EventT], order_id: str, version: int, **fields:
         "deletedAt": None,
         "deletedBy": None,
     }
-    if event_type.__name__ == "OrderStatusChanged":
+    if issubclass(event_type, OrderStatusChanged):
         state |= {"fromStatus": "PENDING", "toStatus": fields.get("status", "CONFIRMED")}
         state["status"] = state["toStatus"]
-    elif event_type.__name__ == "OrderRestored":
+    elif issubclass(event_type, OrderRestored):
         state["restoredBy"] = "admin"
-    elif event_type.__name__ == "OrderDeleted":
+    elif issubclass(event_type, OrderDeleted):
         state |= {"deletedAt": at, "deletedBy": "admin"}
     return new_event(
         event_type, order_id=order_id, version=version, occurred_at=at, **(state | fields)

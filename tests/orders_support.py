@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 
 from ecommerce_stream.orders.service import OrderService
-from ecommerce_stream.orders.unit_of_work import MySQLUnitOfWork
+from ecommerce_stream.orders.unit_of_work import mysql_units_of_work
 from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
 
@@ -84,8 +84,4 @@ def order_service(
     mysql: MySQL, after_commit: Callable[[], None] = lambda: None, retention_days: int = 7
 ) -> OrderService:
     """The order use cases on a database of the test's choosing, as the wiring builds them."""
-
-    def unit_of_work(*, read_only: bool = False) -> MySQLUnitOfWork:
-        return MySQLUnitOfWork(mysql, after_commit, read_only=read_only)
-
-    return OrderService(unit_of_work, retention_days=retention_days)
+    return OrderService(mysql_units_of_work(mysql, after_commit), retention_days=retention_days)

@@ -39,12 +39,7 @@ async def reconcile(self: object, url: str, wait: float) -> None:
 @app.command()
 async def rebuild_analytics(self: object) -> None:
     """Reload ClickHouse from MySQL, the source of truth (stop the workers first)."""
-    source = MySQLSource(
-        host_port=f"{settings.mysql_host}:{settings.mysql_port}",
-        database=settings.mysql_database,
-        user=settings.mysql_user,
-        password=settings.mysql_password.get_secret_value(),
-    )
+    source = MySQLSource.of(settings)
     started = time.monotonic()
     try:
         total = await analytics_schema.count_source_orders(source)

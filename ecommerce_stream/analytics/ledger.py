@@ -116,12 +116,11 @@ class AnalyticsLedger:
         """(newest applied_at, newest updated_at) of the ledger. Kept up to date by this
         process's own inserts and read from ClickHouse only now and then (other workers may
         share it): a full scan every second would hold the one ClickHouse lane the sink needs."""
-        stale = (
+        if (
             self._marks is None
             or self._marks_generation != self._schema.generation
             or time.monotonic() - self._marks_read_at > MARKS_MAX_AGE_SECONDS
-        )
-        if stale or self._marks is None:
+        ):
             await self._schema.ensure()
             [row] = await self._clickhouse.query(
                 "SELECT count() AS rows, toUnixTimestamp64Micro(max(applied_at)) AS applied,"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ecommerce_stream.analytics.mapping import ledger_state_sql
+from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.clickhouse import ClickHouse
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,16 @@ class MySQLSource:
     database: str
     user: str
     password: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> MySQLSource:
+        """The database those settings connect to."""
+        return cls(
+            host_port=f"{settings.mysql_host}:{settings.mysql_port}",
+            database=settings.mysql_database,
+            user=settings.mysql_user,
+            password=settings.mysql_password.get_secret_value(),
+        )
 
     def table(self, name: str) -> str:
         args = (self.host_port, self.database, name, self.user, self.password)
@@ -115,17 +126,16 @@ class AnalyticsSchema:
         slices of the order-id space, calling `progress(orders)` after each. Returns the
         orders loaded. Run it with no sink writing (workers stopped)."""
         await self.ensure()
-        tables = {name: mysql.table(name) for name in ("orders", "order_items", "users")}
-        audit_trail = mysql.table("admin_audit")
+        orders, items, users, audit_trail = (
+            mysql.table(name) for name in ("orders", "order_items", "users", "admin_audit")
+        )
         loaded = 0
         async with self.writer:
             await self.empty_ledger_and_views()
             for low, high in _ID_SLICES:
                 # Simple comparisons on the id are pushed down to MySQL, slice by slice.
                 in_slice = f"{{column}} >= '{low}' AND {{column}} < '{high}'"
-                select = ledger_state_sql(
-                    tables["orders"], tables["order_items"], tables["users"], audit_trail, in_slice
-                )
+                select = ledger_state_sql(orders, items, users, audit_trail, in_slice)
                 await self.clickhouse.execute(
                     f"INSERT INTO {self.db}.{LEDGER} ({LEDGER_COLUMNS}) {select}"
                 )

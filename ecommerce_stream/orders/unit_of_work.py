@@ -66,6 +66,16 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
 
 
+def mysql_units_of_work(mysql: MySQL, after_commit: Callable[[], None]) -> UnitOfWorkFactory:
+    """Units of work on that database; `after_commit` runs after each commit that wrote an
+    event (the relay's wake-up)."""
+
+    def unit_of_work(*, read_only: bool = False) -> MySQLUnitOfWork:
+        return MySQLUnitOfWork(mysql, after_commit, read_only=read_only)
+
+    return unit_of_work
+
+
 class MySQLUnitOfWork:
     """A transaction on one pooled connection; `read_only`: autocommit reads, no transaction
     (a single consistent statement needs none, and BEGIN/COMMIT cost two round trips)."""

@@ -102,9 +102,7 @@ class Consumer(faust_aiokafka.Consumer):
         }
         # Only our own streams: a table's changelog is positioned by Faust's recovery.
         never = [
-            ensure_TP(tp)
-            for tp in committed
-            if ensure_TP(tp) not in read_from and self._without_gaps(ensure_TP(tp))
+            tp for tp in map(ensure_TP, committed) if tp not in read_from and self._without_gaps(tp)
         ]
         if never:
             starts = await self._reset_positions(never)

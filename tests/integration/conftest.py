@@ -12,7 +12,7 @@ import pytest
 
 from ecommerce_stream.analytics.ledger import AnalyticsLedger
 from ecommerce_stream.analytics.queries import AnalyticsQueries
-from ecommerce_stream.analytics.schema import AnalyticsSchema, MySQLSource
+from ecommerce_stream.analytics.schema import AnalyticsSchema
 from ecommerce_stream.catalog.repository import seed_demo_catalog
 from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.clickhouse import ClickHouse, EmbeddedClickHouse
@@ -61,14 +61,3 @@ async def analytics(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[A
     await built.schema.ensure()
     yield built
     await engine.close()
-
-
-def mysql_source(mysql: MySQL) -> MySQLSource:
-    """Where ClickHouse reads that database from."""
-    s = mysql.settings
-    return MySQLSource(
-        f"{s.mysql_host}:{s.mysql_port}",
-        s.mysql_database,
-        s.mysql_user,
-        s.mysql_password.get_secret_value(),
-    )

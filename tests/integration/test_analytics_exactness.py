@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
 from ecommerce_stream.analytics.queries import EDGE_ROWS
 from ecommerce_stream.analytics.reconcile import LiveOrder, expected_answers, live_orders, user_ids
-from ecommerce_stream.analytics.schema import RUNNING_MARKER
+from ecommerce_stream.analytics.schema import RUNNING_MARKER, MySQLSource
 from ecommerce_stream.orders.domain import OrderStatus
 from ecommerce_stream.orders.schemas import CreateOrder
 from ecommerce_stream.stores.mysql import MySQL
-from tests.integration.conftest import SEOUL, Analytics, mysql_source
+from tests.integration.conftest import SEOUL, Analytics
 from tests.orders_support import order_service
 
 BASE = datetime(2026, 11, 20, 22, 30, tzinfo=UTC)
@@ -218,7 +218,7 @@ async def test_rebuild_from_mysql_answers_what_mysql_says(
         await service.soft_delete(order_id, "rebuild-test")
     await service.restore(created[6], "rebuild-test")
 
-    loaded = await store.schema.rebuild_from_mysql(mysql_source(scratch_mysql))
+    loaded = await store.schema.rebuild_from_mysql(MySQLSource.of(scratch_mysql.settings))
 
     assert loaded == 12
     expected = expected_answers(

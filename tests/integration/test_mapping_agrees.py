@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from ecommerce_stream.analytics.ledger import state_row
 from ecommerce_stream.analytics.mapping import row_from_event
+from ecommerce_stream.analytics.schema import MySQLSource
 from ecommerce_stream.errors import Conflict
 from ecommerce_stream.events.decoding import decode_event
 from ecommerce_stream.events.ordering import newest_per_order
@@ -22,7 +23,7 @@ from ecommerce_stream.events.upcasting import Upcaster
 from ecommerce_stream.orders.domain import ALLOWED_TRANSITIONS, OrderStatus
 from ecommerce_stream.orders.schemas import CreateOrder
 from ecommerce_stream.stores.mysql import MySQL
-from tests.integration.conftest import Analytics, mysql_source
+from tests.integration.conftest import Analytics
 from tests.orders_support import order_service
 
 # A step of an order's history: a status change (the n-th allowed target), a delete, a restore.
@@ -111,7 +112,7 @@ async def test_the_stream_and_the_rebuild_write_the_same_state_rows(
         order_id: _canonical(state_row(row)) for order_id, row in newest_per_order(rows).items()
     }
     # The rebuild: ClickHouse reading MySQL.
-    await analytics.schema.rebuild_from_mysql(mysql_source(scratch_mysql))
+    await analytics.schema.rebuild_from_mysql(MySQLSource.of(scratch_mysql.settings))
     rebuilt = await analytics.ledger.applied_states(streamed.keys())
 
     assert {order_id: _canonical(row) for order_id, row in rebuilt.items()} == streamed
@@ -124,7 +125,7 @@ async def test_a_restored_order_is_restored_on_both_paths(
 ) -> None:
     """The drift this file exists for: the rebuild once called a restored order UPDATED."""
     await _play(scratch_mysql, [(1, [(101, 1)], [("delete", 0), ("restore", 0)])])
-    await analytics.schema.rebuild_from_mysql(mysql_source(scratch_mysql))
+    await analytics.schema.rebuild_from_mysql(MySQLSource.of(scratch_mysql.settings))
     [order] = await scratch_mysql.fetch_all("SELECT id FROM orders")
     rebuilt = await analytics.ledger.applied_states([order["id"]])
     assert rebuilt[order["id"]]["event_type"] == "RESTORED"
