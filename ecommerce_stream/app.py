@@ -8,18 +8,20 @@ from __future__ import annotations
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
+from faust.types import TableT
 from mode.utils.times import Seconds, want_seconds
 
-from ecommerce_stream.settings import get_settings
+from ecommerce_stream.settings import Role, get_settings
 from ecommerce_stream.stores.kafka import Transport as KafkaTransport
 from ecommerce_stream.web.errors import json_errors, serve_parser_errors_as_json, server_log
 from ecommerce_stream.web.http import IDLE_CONNECTION_TIMEOUT_SECONDS, MAX_REQUEST_BODY_BYTES
 
 settings = get_settings()
+FunctionT = TypeVar("FunctionT")
 
 
 @dataclass(frozen=True)
@@ -29,22 +31,64 @@ class DefinedTimer:
     on_leader: bool
 
 
-class App(faust.App):
-    """Faust's App, remembering every timer it defines (Faust keeps them as anonymous tasks),
-    so `ecommerce-stream agents` lists them all without a hand-kept list."""
+def _left_out(function: FunctionT) -> FunctionT:
+    return function
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+
+class App(faust.App):
+    """Faust's App, with two additions:
+
+    - every agent, task, timer and table names the role it belongs to, and is defined only in
+      a process that runs that role (`ROLES`); elsewhere the function stays a plain function
+      and no topic or changelog of it is subscribed;
+    - it remembers every timer it defines (Faust keeps them as anonymous tasks), so
+      `ecommerce-stream agents` lists them all without a hand-kept list."""
+
+    def __init__(self, *args: Any, roles: frozenset[Role], **kwargs: Any) -> None:
+        self.roles = roles
         self.defined_timers: list[DefinedTimer] = []
         super().__init__(*args, **kwargs)
+
+    def runs(self, role: Role) -> bool:
+        return role in self.roles
+
+    def agent(  # type: ignore[override]
+        self, channel: Any = None, *, role: Role, **options: Any
+    ) -> Callable[..., Any]:
+        if not self.runs(role):
+            return _left_out
+        return super().agent(channel, **options)
+
+    def task(  # type: ignore[override]
+        self, fun: Any = None, *, role: Role | None = None, **options: Any
+    ) -> Any:
+        """`role` None: every process (Faust's own timers come through here so)."""
+        if role is not None and not self.runs(role):
+            return _left_out
+        return super().task(fun, **options)
+
+    def Table(  # type: ignore[override]  # the name is Faust's
+        self, name: str, *, role: Role, **options: Any
+    ) -> TableT[Any, Any]:
+        """Defined elsewhere, the table is only built: nothing reads or writes it there."""
+        if not self.runs(role):
+            build: Any = self.conf.Table
+            table: TableT[Any, Any] = build(self, name=name, beacon=self.tables.beacon, **options)
+            return table
+        return super().Table(name, **options)
 
     def timer(  # type: ignore[override]  # as faust.App's own: mode's is a classmethod
         self,
         interval: Seconds,
+        *,
+        role: Role,
         on_leader: bool = False,
         traced: bool = True,
         name: str | None = None,
         max_drift_correction: float = 0.1,
     ) -> Callable[..., Any]:
+        if not self.runs(role):
+            return _left_out
         define = super().timer(
             interval,
             on_leader=on_leader,
@@ -82,7 +126,8 @@ DOMAIN_PACKAGES = [
 ]
 
 app = App(
-    settings.kafka_consumer_group_id,
+    settings.faust_app_id,
+    roles=settings.role_set,
     broker=settings.kafka_broker_urls,
     broker_client_id=settings.kafka_client_id,
     autodiscover=DOMAIN_PACKAGES,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,38 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class Role(StrEnum):
+    """What a worker process does; `ROLES` chooses (docs/operations.md shows the layouts)."""
+
+    API = "api"  # the HTTP API and pages: orders, admin, catalog, analytics, health
+    RELAY = "relay"  # the outbox relay, its audit and cleanup (the group's leader only)
+    TRANSFORM = "transform"  # order.events -> orders_analytics
+    SINK = "sink"  # orders_analytics -> ClickHouse; with chDB, the owner of its directory
+
+
+ALL_ROLES = frozenset(Role)
+# Roles that consume or lead in the stream consumer group; a process with none of them stays
+# out of it, so that it can never be the group's leader (whose relay it would not run).
+STREAM_ROLES = frozenset({Role.RELAY, Role.TRANSFORM, Role.SINK})
+
+
 class Settings(BaseSettings):
     """Every knob of the service; names match SPEC §7 and `.env.example`."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
     environment: str = Field("development", description="`production` enforces secrets.")
+    roles: str = Field(
+        "all",
+        description="Comma-separated roles this process runs (api, relay, transform, sink),"
+        " or `all`: one process that does everything.",
+    )
+    stream_url: str = Field(
+        "",
+        description="Base URL of a worker running the sink (http://host:port). An API process"
+        " without ClickHouse of its own (embedded chDB elsewhere) forwards analytics reads"
+        " there and takes the pipeline figures of its health report from there.",
+    )
     port: int = Field(3000, ge=1, le=65535)
 
     mysql_host: str = "127.0.0.1"
@@ -97,6 +124,25 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, value: str) -> str:
+        names = {name.strip().lower() for name in value.split(",") if name.strip()}
+        unknown = names - {role.value for role in Role} - {"all"}
+        if unknown or not names:
+            known = ", ".join(role.value for role in Role)
+            raise ValueError(f"ROLES takes `all` or some of {known}; got {value!r}")
+        return ",".join(sorted(names))
+
+    @model_validator(mode="after")
+    def _analytics_reads_have_a_clickhouse(self) -> Settings:
+        if Role.API in self.role_set and not self.reads_clickhouse and not self.stream_url:
+            raise ValueError(
+                "an API process without the sink role has no embedded chDB of its own: set"
+                " STREAM_URL to a worker that runs the sink, or CLICKHOUSE_HOST to a server"
+            )
+        return self
+
     @model_validator(mode="after")
     def _production_needs_an_admin_token(self) -> Settings:
         if self.environment == "production" and not self.admin_token.get_secret_value():
@@ -113,6 +159,28 @@ class Settings(BaseSettings):
     @property
     def clickhouse_is_server(self) -> bool:
         return self.clickhouse_host.startswith(("http://", "https://"))
+
+    @property
+    def role_set(self) -> frozenset[Role]:
+        names = self.roles.split(",")
+        return ALL_ROLES if "all" in names else frozenset(Role(name) for name in names)
+
+    @property
+    def reads_clickhouse(self) -> bool:
+        """Whether this process queries ClickHouse itself: a server anyone may read, or the
+        embedded chDB, which belongs to the process that runs the sink."""
+        return self.clickhouse_is_server or Role.SINK in self.role_set
+
+    @property
+    def joins_stream_group(self) -> bool:
+        return bool(self.role_set & STREAM_ROLES)
+
+    @property
+    def faust_app_id(self) -> str:
+        """The stream consumer group, or, for API-only processes, a group of their own (Faust
+        always joins one): they must never lead the stream group."""
+        group = self.kafka_consumer_group_id
+        return group if self.joins_stream_group else f"{group}-api"
 
 
 @lru_cache(maxsize=1)

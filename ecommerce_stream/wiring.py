@@ -15,10 +15,12 @@ from ecommerce_stream.orders.unit_of_work import mysql_units_of_work
 from ecommerce_stream.outbox.audit import Offsets, OutboxAudit
 from ecommerce_stream.outbox.publisher import EventPublisher
 from ecommerce_stream.outbox.relay import OutboxRelay
+from ecommerce_stream.settings import Role
 from ecommerce_stream.stores.clickhouse import make_clickhouse
 from ecommerce_stream.stores.kafka import GroupOffsets
 from ecommerce_stream.stores.mysql import MySQL
 from ecommerce_stream.topics import ORDER_EVENTS, ORDERS_ANALYTICS, partitions_of
+from ecommerce_stream.web.forward import Forwarder
 
 mysql = MySQL(settings)
 clickhouse = make_clickhouse(settings)
@@ -27,12 +29,27 @@ analytics_schema = AnalyticsSchema(clickhouse, settings.analytics_tz)
 analytics_ledger = AnalyticsLedger(analytics_schema)
 analytics_queries = AnalyticsQueries(analytics_schema)
 
+# A worker that runs the sink (STREAM_URL): an API process without ClickHouse of its own
+# passes analytics reads there, and one outside the stream group takes the pipeline figures
+# of its health report from there.
+stream_worker = Forwarder(settings.stream_url) if settings.stream_url else None
+analytics_forwarder = None if settings.reads_clickhouse else stream_worker
+versions_forwarder = None if app.runs(Role.TRANSFORM) else stream_worker
+pipeline_source = None if settings.joins_stream_group else stream_worker
+
+
+def _relays() -> bool:
+    """The relay runs in the stream group's leader, if this process has the relay role (an API
+    process leads only a group of API processes)."""
+    return app.runs(Role.RELAY) and app.is_leader()
+
+
 event_publisher = EventPublisher(settings, ORDER_EVENTS)
 relay = OutboxRelay(
     mysql,
     event_publisher.publish,
     settings.outbox_batch_size,
-    app.is_leader,
+    _relays,
     wake_up=settings.outbox_wake_up,
 )
 # Every commit that wrote an event wakes the relay.
@@ -66,6 +83,8 @@ outbox_audit = OutboxAudit(
 @app.on_before_shutdown.connect
 async def _close(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
     await event_publisher.close()
+    if stream_worker is not None:
+        await stream_worker.close()
     await group_offsets.close()
     await mysql.close()
     await clickhouse.close()

@@ -17,6 +17,7 @@ from ecommerce_stream.app import app, settings
 from ecommerce_stream.events.decoding import InvalidEvent, decode_event
 from ecommerce_stream.events.upcasting import Upcaster
 from ecommerce_stream.retry import retry_until_done
+from ecommerce_stream.settings import Role
 from ecommerce_stream.stores.clickhouse import DataDirInUse
 from ecommerce_stream.topics import dead_letter_topic, order_events_topic, orders_analytics_topic
 from ecommerce_stream.wiring import analytics_ledger, analytics_schema
@@ -27,7 +28,7 @@ MAX_SINK_PAUSE_SECONDS = 0.25
 upcaster = Upcaster(legacy_order_states)
 
 
-@app.task
+@app.task(role=Role.SINK)
 async def prepare_clickhouse() -> None:
     """Apply the `clickhouse/` DDL (and any pending repair) as the worker starts."""
     try:
@@ -38,7 +39,7 @@ async def prepare_clickhouse() -> None:
         await retry_until_done("preparing ClickHouse", analytics_schema.ensure)
 
 
-@app.agent(order_events_topic)
+@app.agent(order_events_topic, role=Role.TRANSFORM)
 async def transform_order_events(stream: StreamT[bytes]) -> None:
     """Each order version becomes one flat row, from the event alone; versions older than the
     last sent are dropped, and messages that cannot be understood are dead-lettered."""
@@ -64,7 +65,7 @@ async def transform_order_events(stream: StreamT[bytes]) -> None:
         transformed_versions[event.orderId] = row.version
 
 
-@app.agent(orders_analytics_topic)
+@app.agent(orders_analytics_topic, role=Role.SINK)
 async def sink_to_clickhouse(stream: StreamT[OrderAnalyticsRow]) -> None:
     """Batched inserts into the ledger; a batch's offsets are committed only after ClickHouse
     took it, and a redelivered batch is recognised by version and adds nothing.

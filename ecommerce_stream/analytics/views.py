@@ -31,8 +31,8 @@ from ecommerce_stream.errors import BadRequest, NotFound
 from ecommerce_stream.web.http import ApiView, json_model, read_path, read_query
 from ecommerce_stream.web.openapi import endpoint
 from ecommerce_stream.wire import OrderPath, UserPath
+from ecommerce_stream.wiring import analytics_forwarder, clickhouse, versions_forwarder
 from ecommerce_stream.wiring import analytics_queries as queries
-from ecommerce_stream.wiring import clickhouse
 
 DEFAULT_DAYS = 30
 DEFAULT_HOURS = 24
@@ -66,8 +66,15 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(), _zone)
 
 
+class AnalyticsView(ApiView):
+    """Answered from ClickHouse here, or, in an API process whose ClickHouse is the embedded
+    chDB of another process, by that process (`STREAM_URL`)."""
+
+    forwarder = analytics_forwarder
+
+
 @app.page("/api/analytics/daily-sales")
-class DailySalesView(ApiView):
+class DailySalesView(AnalyticsView):
     @endpoint(query=DateRangeQuery, responses={200: list[DailySales]})
     async def get(self, request: Request) -> Response:
         """Orders, revenue, average order value and customers per day (default: last 30 days)."""
@@ -78,7 +85,7 @@ class DailySalesView(ApiView):
 
 
 @app.page("/api/analytics/hourly-sales")
-class HourlySalesView(ApiView):
+class HourlySalesView(AnalyticsView):
     @endpoint(query=HourlyQuery, responses={200: list[HourlySales]})
     async def get(self, request: Request) -> Response:
         """Orders and revenue per hour: the last `limit` hours (24), or the hours of the days
@@ -99,7 +106,7 @@ class HourlySalesView(ApiView):
 
 
 @app.page("/api/analytics/order-status")
-class StatusBreakdownView(ApiView):
+class StatusBreakdownView(AnalyticsView):
     @endpoint(query=DateRangeQuery, responses={200: list[StatusBreakdown]})
     async def get(self, request: Request) -> Response:
         """Live orders and their amounts per status; a missing date leaves that side open
@@ -113,7 +120,7 @@ class StatusBreakdownView(ApiView):
 
 
 @app.page("/api/analytics/stats")
-class StatsView(ApiView):
+class StatsView(AnalyticsView):
     @endpoint(responses={200: Stats})
     async def get(self, request: Request) -> Response:
         """Totals over every live order."""
@@ -121,7 +128,7 @@ class StatsView(ApiView):
 
 
 @app.page("/api/analytics/users/{user_id}")
-class UserAnalyticsView(ApiView):
+class UserAnalyticsView(AnalyticsView):
     @endpoint(path=UserPath, responses={200: UserAnalytics})
     async def get(self, request: Request, user_id: str) -> Response:
         """One customer's live orders: count, total spent, first and last order."""
@@ -130,7 +137,7 @@ class UserAnalyticsView(ApiView):
 
 
 @app.page("/api/analytics/health")
-class ClickHouseHealthView(ApiView):
+class ClickHouseHealthView(AnalyticsView):
     @endpoint(responses={200: ClickHouseHealth, 503: ClickHouseHealth})
     async def get(self, request: Request) -> Response:
         """Whether ClickHouse answers, and its version."""
@@ -145,6 +152,8 @@ class ClickHouseHealthView(ApiView):
 @app.page("/api/analytics/versions/{order_id}")
 class AppliedVersionView(ApiView):
     """The transformer's table: the last order version it turned into an analytics row."""
+
+    forwarder = versions_forwarder
 
     @endpoint(path=OrderPath, responses={200: AppliedVersion}, errors=[NotFound])
     @app.table_route(table=transformed_versions, match_info="order_id")  # type: ignore[arg-type]

@@ -13,9 +13,16 @@ from typing import Any, TypeVar
 from ecommerce_stream import metrics
 from ecommerce_stream.app import app
 from ecommerce_stream.outbox import repository as outbox
+from ecommerce_stream.settings import Role
 from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ, ORDERS_ANALYTICS, partitions_of
 from ecommerce_stream.wire import ApiModel, UtcTimestamp
-from ecommerce_stream.wiring import analytics_ledger, clickhouse, mysql
+from ecommerce_stream.wiring import (
+    analytics_forwarder,
+    analytics_ledger,
+    clickhouse,
+    mysql,
+    pipeline_source,
+)
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +140,31 @@ def _worker_status() -> WorkerStatus:
     )
 
 
+async def _clickhouse_version() -> str:
+    """Asked of ClickHouse, or of the worker that owns the embedded one."""
+    if analytics_forwarder is None:
+        return await clickhouse.version()
+    answer = await analytics_forwarder.get_json("/api/analytics/health")
+    if answer.get("status") != "ok":
+        raise ConnectionError(f"ClickHouse is {answer.get('status')} at the stream worker")
+    return str(answer["version"])
+
+
 async def pipeline_figures() -> PipelineFigures:
+    if pipeline_source is not None:
+        # Outside the stream group this process sees neither the lag nor (with chDB) the ledger.
+        try:
+            answer = await pipeline_source.get_json("/api/health")
+            return PipelineFigures.model_validate(answer["pipeline"])
+        except Exception as error:
+            log.debug("no pipeline figures from the stream worker: %r", error)
+            return PipelineFigures(
+                outbox_backlog=None,
+                consumer_lag=None,
+                freshness_seconds=None,
+                dead_letters=None,
+                newest_analytics_row_age_seconds=None,
+            )
     (_, backlog), (_, lag), (_, fresh), (_, dead), (_, age), (_, tally) = await asyncio.gather(
         _check(_outbox_backlog()),
         _check(_consumer_lag()),
@@ -176,7 +207,7 @@ latest = _Latest()
 
 async def health() -> Health:
     (mysql_status, _), (kafka_status, _), (clickhouse_status, _) = await asyncio.gather(
-        _check(mysql.fetch_one("SELECT 1")), _check(_kafka_brokers()), _check(clickhouse.version())
+        _check(mysql.fetch_one("SELECT 1")), _check(_kafka_brokers()), _check(_clickhouse_version())
     )
     worker = _worker_status()
     statuses = (worker, mysql_status, kafka_status, clickhouse_status)
@@ -195,7 +226,7 @@ async def health() -> Health:
     )
 
 
-@app.timer(interval=1.0)
+@app.timer(interval=1.0, role=Role.SINK)
 async def refresh_pipeline_gauges() -> None:
     """Prometheus scrapes synchronously: keep the gauges that need a query up to date."""
     figures = await latest.refresh()

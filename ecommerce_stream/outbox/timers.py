@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from ecommerce_stream.app import app, settings
+from ecommerce_stream.settings import Role
 from ecommerce_stream.wiring import outbox_audit, relay
 
 log = logging.getLogger(__name__)
@@ -15,13 +16,13 @@ PROCESSED_RETENTION = timedelta(days=1)
 CLEANUP_INTERVAL_SECONDS = 3600.0
 
 
-@app.timer(interval=settings.outbox_polling_interval, on_leader=True)
+@app.timer(interval=settings.outbox_polling_interval, role=Role.RELAY, on_leader=True)
 async def relay_outbox() -> None:
     """Publish what the after-commit wake-up missed (another worker's orders, failed retries)."""
     await relay.drain_or_log()
 
 
-@app.timer(interval=settings.outbox_audit_interval, on_leader=True)
+@app.timer(interval=settings.outbox_audit_interval, role=Role.RELAY, on_leader=True)
 async def audit_outbox() -> None:
     """Check that relayed events reached ClickHouse; relay again (and raise the alarm) if not."""
     if not settings.outbox_audit:
@@ -32,7 +33,7 @@ async def audit_outbox() -> None:
         log.warning("outbox audit pass failed: %r", error)
 
 
-@app.timer(interval=CLEANUP_INTERVAL_SECONDS, on_leader=True)
+@app.timer(interval=CLEANUP_INTERVAL_SECONDS, role=Role.RELAY, on_leader=True)
 async def clean_outbox() -> None:
     """Delete relayed rows after a day; unprocessed rows are never touched."""
     try:

@@ -11,7 +11,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 import pydantic
 import pydantic_core
@@ -28,6 +28,7 @@ from ecommerce_stream.errors import (
     ValidationFailed,
 )
 from ecommerce_stream.web.errors import answer_for, validation_details
+from ecommerce_stream.web.forward import Forwarder
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -184,15 +185,30 @@ ViewMethod = Callable[..., Awaitable[Response]]
 class ApiView(View):
     """The base of every API view: an error it raises is answered inside it, in the JSON error
     shape (web/errors.py), so that Faust's request metrics (`/metrics`) count the status sent.
-    Faust counts a view that raised as a 500, whatever the middleware then answers."""
+    Faust counts a view that raised as a 500, whatever the middleware then answers.
+
+    A view whose answers another worker gives (`forwarder` set: see web/forward.py) passes
+    every request there instead."""
+
+    forwarder: ClassVar[Forwarder | None] = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
         implemented = {name.lower() for name in self.get_methods()}
         self.methods = {
-            name: _answering_errors(method) if name in implemented else method
+            name: _answering_errors(self._handler_for(method)) if name in implemented else method
             for name, method in self.methods.items()
         }
+
+    def _handler_for(self, method: ViewMethod) -> ViewMethod:
+        forwarder = self.forwarder
+        if forwarder is None:
+            return method
+
+        async def forwarded(request: Request, **kwargs: Any) -> Response:
+            return await forwarder.forward(request)
+
+        return forwarded
 
 
 def _answering_errors(method: ViewMethod) -> ViewMethod:

@@ -1,5 +1,6 @@
-"""docker-compose.yml cannot run here, so this keeps it honest: the app service sets every
-setting the code reads, and hosts, ports, credentials and topics agree across services."""
+"""docker-compose.yml cannot run here, so this keeps it honest: the app's services set every
+setting the code reads, their roles make up the whole pipeline, and hosts, ports, credentials
+and topics agree across services."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from ecommerce_stream.settings import PROJECT_ROOT, Settings
+from ecommerce_stream.settings import ALL_ROLES, PROJECT_ROOT, Role, Settings
 from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ, ORDERS_ANALYTICS
 
 SETTING_NAMES = {name.upper() for name in Settings.model_fields}
@@ -21,13 +22,47 @@ def compose() -> dict[str, Any]:
     return document
 
 
+APP_SERVICES = ("api", "stream")
+
+
+def _env_of(compose: dict[str, Any], service: str) -> dict[str, str]:
+    return {key: str(value) for key, value in compose["services"][service]["environment"].items()}
+
+
 @pytest.fixture(scope="module")
 def app_env(compose: dict[str, Any]) -> dict[str, str]:
-    return {key: str(value) for key, value in compose["services"]["app"]["environment"].items()}
+    return _env_of(compose, "api")
 
 
-def test_app_sets_every_setting_and_nothing_unknown(app_env: dict[str, str]) -> None:
-    assert set(app_env) == SETTING_NAMES
+def _settings_of(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return Settings(_env_file=None)
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_app_sets_every_setting_and_nothing_unknown(
+    compose: dict[str, Any], service: str
+) -> None:
+    assert set(_env_of(compose, service)) == SETTING_NAMES
+
+
+def test_the_services_roles_make_up_the_pipeline_and_scale(
+    compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = _settings_of(_env_of(compose, "api"), monkeypatch)
+    stream = _settings_of(_env_of(compose, "stream"), monkeypatch)
+    assert api.role_set == {Role.API}
+    assert stream.role_set == ALL_ROLES - {Role.API}
+    assert not api.joins_stream_group and stream.joins_stream_group
+    # Several of each: only possible with a ClickHouse server every process reads.
+    for service in APP_SERVICES:
+        assert compose["services"][service]["deploy"]["replicas"] > 1
+    assert api.reads_clickhouse and stream.reads_clickhouse
+    stream_url = urlparse(api.stream_url)
+    assert stream_url.hostname == "stream" and stream_url.port == stream.port
 
 
 def test_env_example_lists_every_setting() -> None:
@@ -37,11 +72,7 @@ def test_env_example_lists_every_setting() -> None:
 
 
 def test_app_settings_validate(app_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in SETTING_NAMES:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in app_env.items():
-        monkeypatch.setenv(name, value)
-    settings = Settings(_env_file=None)
+    settings = _settings_of(app_env, monkeypatch)
     assert settings.environment == "production"
     assert settings.clickhouse_is_server
     assert settings.kafka_replication_factor == 3
@@ -50,10 +81,11 @@ def test_app_settings_validate(app_env: dict[str, str], monkeypatch: pytest.Monk
 
 def test_mysql_host_and_credentials_agree(compose: dict[str, Any], app_env: dict[str, str]) -> None:
     mysql = compose["services"][app_env["MYSQL_HOST"]]
-    assert mysql["image"].startswith("mysql:8")
-    assert mysql["environment"]["MYSQL_DATABASE"] == app_env["MYSQL_DATABASE"]
-    assert mysql["environment"]["MYSQL_USER"] == app_env["MYSQL_USER"]
-    assert mysql["environment"]["MYSQL_PASSWORD"] == app_env["MYSQL_PASSWORD"]
+    # The engine the tests run (devstack/mariadb.sh installs Debian's 10.11).
+    assert mysql["image"] == "mariadb:10.11"
+    assert mysql["environment"]["MARIADB_DATABASE"] == app_env["MYSQL_DATABASE"]
+    assert mysql["environment"]["MARIADB_USER"] == app_env["MYSQL_USER"]
+    assert mysql["environment"]["MARIADB_PASSWORD"] == app_env["MYSQL_PASSWORD"]
     assert app_env["MYSQL_PORT"] == "3306"
 
 
@@ -87,5 +119,5 @@ def test_clickhouse_server_agrees(compose: dict[str, Any], app_env: dict[str, st
 
 
 def test_app_port_is_published(compose: dict[str, Any], app_env: dict[str, str]) -> None:
-    published = [mapping.split(":")[-1] for mapping in compose["services"]["app"]["ports"]]
+    published = [mapping.split(":")[-1] for mapping in compose["services"]["api"]["ports"]]
     assert app_env["PORT"] in published
