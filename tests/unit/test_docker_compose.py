@@ -43,9 +43,7 @@ def _settings_of(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settin
 
 
 @pytest.mark.parametrize("service", APP_SERVICES)
-def test_app_sets_every_setting_and_nothing_unknown(
-    compose: dict[str, Any], service: str
-) -> None:
+def test_app_sets_every_setting_and_nothing_unknown(compose: dict[str, Any], service: str) -> None:
     assert set(_env_of(compose, service)) == SETTING_NAMES
 
 
