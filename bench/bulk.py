@@ -14,10 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import aiomysql
-from tqdm import tqdm
 
 from bench.orders import PRICES, STATUSES, USER_IDS, order_lines, uuid_string
 from bench.process import run_command
+from ecommerce_stream.progress import progress_bar
 from ecommerce_stream.settings import Settings
 
 CHUNK_ORDERS = 50_000
@@ -91,7 +91,7 @@ async def load_orders(settings: Settings, count: int) -> BulkLoad:
             await cur.execute("SET SESSION foreign_key_checks = 0, unique_checks = 0")
             with (
                 tempfile.TemporaryDirectory(prefix="bench-bulk-") as tmp,
-                tqdm(total=count, unit=" orders", desc="bulk load into MySQL") as bar,
+                progress_bar(total=count, unit=" orders", desc="bulk load into MySQL") as bar,
             ):
                 orders_file, items_file = Path(tmp, "orders.tsv"), Path(tmp, "items.tsv")
                 for offset in range(0, count, CHUNK_ORDERS):

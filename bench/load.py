@@ -8,11 +8,13 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from tqdm import tqdm
 
 from bench.orders import create_order_body
+from ecommerce_stream.progress import progress_bar
 
 # More connections than this and the client, not the app, becomes what is measured.
 MAX_CONNECTIONS = 256
@@ -84,7 +86,7 @@ async def open_loop(
     ones were answered; waits at most `timeout` for the last answers."""
     outcomes: list[Outcome] = []
     tasks: list[asyncio.Task[Outcome]] = []
-    with tqdm(total=count, unit=" req", desc=desc, leave=False) as bar:
+    with progress_bar(total=count, unit=" req", desc=desc, leave=False) as bar:
 
         def finished(task: asyncio.Task[Outcome]) -> None:
             if not task.cancelled():
@@ -124,13 +126,13 @@ async def closed_loop(
     def more() -> bool:
         return issued < total if total is not None else time.perf_counter() < deadline
 
-    async def client(bar: tqdm) -> None:
+    async def client(bar: tqdm[Any]) -> None:
         nonlocal issued
         while more():
             issued += 1
             outcomes.append(await _timed(request, issued))
             bar.update(1)
 
-    with tqdm(total=total, unit=" req", desc=desc, leave=False) as bar:
+    with progress_bar(total=total, unit=" req", desc=desc, leave=False) as bar:
         await asyncio.gather(*(client(bar) for _ in range(clients)))
     return outcomes, time.perf_counter() - start

@@ -23,6 +23,7 @@ from ecommerce_stream.catalog.repository import seed_demo_catalog
 from ecommerce_stream.orders.repository import OrdersRepository
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.outbox.publisher import EventPublisher
+from ecommerce_stream.progress import progress_bar
 from ecommerce_stream.settings import PROJECT_ROOT, Settings
 from ecommerce_stream.stores.migrations import apply_mysql_migrations
 from ecommerce_stream.stores.mysql import MySQL
@@ -49,7 +50,7 @@ async def mariadb_transactions(settings: Settings, seconds: float) -> dict[str, 
         done = 0
         deadline = time.perf_counter() + seconds
 
-        async def connection(rng: random.Random, bar: tqdm) -> None:
+        async def connection(rng: random.Random, bar: tqdm[Any]) -> None:
             nonlocal done
             while time.perf_counter() < deadline:
                 order = sample_order(rng)
@@ -60,7 +61,7 @@ async def mariadb_transactions(settings: Settings, seconds: float) -> dict[str, 
                 bar.update(1)
 
         started = time.perf_counter()
-        with tqdm(unit=" tx", desc="raw MariaDB", leave=False) as bar:
+        with progress_bar(unit=" tx", desc="raw MariaDB", leave=False) as bar:
             await asyncio.gather(
                 *(connection(random.Random(i), bar) for i in range(MYSQL_CONNECTIONS))
             )
@@ -97,7 +98,7 @@ async def kafka_produce_consume(settings: Settings, messages: int) -> dict[str, 
         await consumer.seek_to_beginning(*tps)
         await publisher.publish("warm-up", payload)  # connects; not counted
         await consumer.getmany(timeout_ms=5000)
-        with tqdm(total=messages, unit=" msg", desc="raw Kafka", leave=False) as bar:
+        with progress_bar(total=messages, unit=" msg", desc="raw Kafka", leave=False) as bar:
             started = time.perf_counter()
             consumed = asyncio.ensure_future(_consume(consumer, messages, bar))
             acks = []
@@ -124,7 +125,7 @@ async def kafka_produce_consume(settings: Settings, messages: int) -> dict[str, 
     }
 
 
-async def _consume(consumer: AIOKafkaConsumer, messages: int, bar: tqdm) -> None:
+async def _consume(consumer: AIOKafkaConsumer, messages: int, bar: tqdm[Any]) -> None:
     seen = 0
     while seen < messages:
         batches = await consumer.getmany(timeout_ms=1000, max_records=10_000)

@@ -8,11 +8,11 @@ import time
 from zoneinfo import ZoneInfo
 
 from faust.cli import option
-from tqdm import tqdm
 
 from ecommerce_stream.analytics import reconcile as reconciliation
 from ecommerce_stream.analytics.schema import MySQLSource
 from ecommerce_stream.app import app, settings
+from ecommerce_stream.progress import progress_bar
 from ecommerce_stream.stores.clickhouse import DataDirInUse
 from ecommerce_stream.wiring import analytics_schema, clickhouse, mysql
 
@@ -43,7 +43,7 @@ async def rebuild_analytics(self: object) -> None:
     started = time.monotonic()
     try:
         total = await analytics_schema.count_source_orders(source)
-        with tqdm(total=total, unit=" orders", desc="rebuild-analytics") as bar:
+        with progress_bar(total=total, unit=" orders", desc="rebuild-analytics") as bar:
             orders = await analytics_schema.rebuild_from_mysql(source, progress=bar.update)
     except DataDirInUse as error:
         sys.exit(f"rebuild-analytics: {error}")
