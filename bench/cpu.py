@@ -46,10 +46,13 @@ class CpuMeter:
     _machine_start: Any = None
 
     @classmethod
-    def for_stack(cls, worker_pid: int, mysql_port: int, kafka_ports: Iterable[int]) -> CpuMeter:
+    def for_stack(
+        cls, worker_pids: dict[str, int], mysql_port: int, kafka_ports: Iterable[int]
+    ) -> CpuMeter:
+        """`worker_pids`: the app's processes by the name they are reported under."""
         return cls(
             {
-                "worker": [psutil.Process(worker_pid)],
+                **{name: [psutil.Process(pid)] for name, pid in worker_pids.items()},
                 "MariaDB": listening_on([mysql_port]),
                 "Kafka": listening_on(kafka_ports),
                 "load generator": [psutil.Process(os.getpid())],

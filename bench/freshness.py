@@ -37,7 +37,7 @@ MIN_BACKLOG_SAMPLES = 8
 QUIET_TIMEOUT_SECONDS = 120.0
 # Before a rung, the stats total must have stood still this long: long enough to see the next
 # insert of a pipeline still catching up (the original design inserts row by row).
-STEADY_SECONDS = {"ours": 0.5, "original": 1.0}
+STEADY_SECONDS = {"ours": 0.5, "split": 0.5, "original": 1.0}
 
 
 @dataclass
@@ -289,11 +289,11 @@ class Ladder:
             and rung.backlog_growth_per_second > max(5.0, MAX_BACKLOG_GROWTH_SHARE * rung.rate)
             and rung.backlog_max > MAX_BACKLOG_SECONDS * rung.rate
         )
-        if self.mode == "ours" and growing:
+        if self.mode != "original" and growing:
             reasons.append(
                 f"outbox backlog grew {rung.backlog_growth_per_second:.0f} rows/s (relay behind)"
             )
-        tolerance = 0.25 * self._bound if self.mode == "ours" else 5.0
+        tolerance = 0.25 * self._bound if self.mode != "original" else 5.0
         if rung.lag_growth_seconds is not None and rung.lag_growth_seconds > tolerance:
             reasons.append(
                 f"freshness grew {rung.lag_growth_seconds:.2f}s from the first to the last fifth"

@@ -1,5 +1,6 @@
 """The processes the benchmark runs: `ecommerce-stream` commands, and workers it starts, waits
-for and stops itself (one at a time: they would share topics, the outbox and the group)."""
+for and stops itself (one layout at a time: they would share topics, the outbox and the
+group)."""
 
 from __future__ import annotations
 
@@ -33,12 +34,16 @@ async def run_command(args: list[str], env: dict[str, str], log_path: Path) -> s
 
 
 class Worker:
-    """One `ecommerce-stream worker`, ready once it serves, leads and answers analytics."""
+    """One `ecommerce-stream worker`, ready once it serves, answers analytics and (if `leads`)
+    leads the stream group."""
 
-    def __init__(self, name: str, env: dict[str, str], base_url: str, run_dir: Path) -> None:
+    def __init__(
+        self, name: str, env: dict[str, str], base_url: str, run_dir: Path, *, leads: bool = True
+    ) -> None:
         self.name = name
         self._env = env
         self._base_url = base_url
+        self._leads = leads
         self._log_path = run_dir / f"worker-{name}.log"
         self._pid_file: Path | None = None
         self._process: asyncio.subprocess.Process | None = None
@@ -63,8 +68,9 @@ class Worker:
                 stderr=asyncio.subprocess.STDOUT,
             )
         if pid_file is not None:
-            pid_file.write_text(f"{self._process.pid}\n")
-            self._pid_file = pid_file
+            # One file per process: devstack/bench.sh stops every one left behind.
+            self._pid_file = pid_file.with_name(f"{pid_file.stem}-{self.name}{pid_file.suffix}")
+            self._pid_file.write_text(f"{self._process.pid}\n")
         try:
             await self._wait_ready(started + WORKER_START_TIMEOUT_SECONDS)
         except BaseException:
@@ -82,12 +88,11 @@ class Worker:
                     raise TimeoutError(f"worker {self.name} not ready; see {self._log_path}")
                 await asyncio.sleep(0.25)
 
-    @staticmethod
-    async def _ready(http: aiohttp.ClientSession) -> bool:
+    async def _ready(self, http: aiohttp.ClientSession) -> bool:
         try:
             async with http.get("/api/health") as response:
                 health = await response.json()
-                if response.status != 200 or not health["worker"]["leader"]:
+                if response.status != 200 or (self._leads and not health["worker"]["leader"]):
                     return False
             async with http.get("/api/analytics/stats") as response:
                 return response.status == 200

@@ -23,7 +23,13 @@ from bench import analytics_queries, api, bulk, profile, raw, report
 from bench.cpu import CpuMeter
 from bench.freshness import Ladder, Rung, wait_quiet
 from bench.load import new_session, open_loop, post_order
-from bench.plan import FRESHNESS_BOUND_SECONDS, ORIGINAL_DESIGN_ENV, Plan
+from bench.plan import (
+    FRESHNESS_BOUND_SECONDS,
+    ORIGINAL_DESIGN_ENV,
+    SPLIT_API_ENV,
+    SPLIT_STREAM_ENV,
+    Plan,
+)
 from bench.process import Worker
 from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
@@ -71,6 +77,9 @@ METHOD = [
 
 
 LOAD_SAMPLE_SECONDS = 10.0
+# The split layout's stream process serves on the profile's port + this: clear of every
+# profile's and test slot's own ports.
+STREAM_PORT_OFFSET = 1000
 
 
 def worker_env(mode: str, environ: Mapping[str, str], run_dir: Path) -> dict[str, str]:
@@ -211,52 +220,111 @@ class Benchmark:
                 "second_run_rows_per_second": again.rows_per_second,
             }
 
-        worker = Worker("ours", self._env("ours"), self._base_url, self._run_dir)
-        await worker.start(self._pid_file)
+        workers = await self._start([Worker("worker", self._env("ours"), *self._at(0))])
         try:
             with self._stage("analytics endpoints on the loaded data"):
                 results["analytics"] = await analytics_queries.measure(
                     self._base_url, plan.analytics_calls
                 )
-            with self._stage("our design: freshness and throughput ladder"):
-                results["ours"] = await self._ladder("ours", mysql, worker)
-            with self._stage("orders API latency"):
+            with self._stage("our design, one process: freshness and throughput ladder"):
+                results["ours"] = await self._ladder("ours", mysql, workers)
+            with self._stage("orders API latency, one process"):
                 results["api"] = await api.measure(self._base_url, plan)
             with self._stage("profiling the worker"):
                 results["profile"] = await self._profile(
-                    worker, max(50, results["ours"]["sustained_orders_per_second"])
+                    workers, max(50, results["ours"]["sustained_orders_per_second"])
                 )
         finally:
-            await worker.stop()
+            await self._stop(workers)
 
-        worker = Worker("original", self._env("original"), self._base_url, self._run_dir)
-        await worker.start(self._pid_file)
+        workers = await self._start(self._split_layout())
+        try:
+            with self._stage("our design, API and stream processes: ladder"):
+                results["split"] = await self._ladder("split", mysql, workers)
+            with self._stage("orders API latency, API and stream processes"):
+                results["api_split"] = await api.measure(self._base_url, plan)
+            with self._stage("profiling the API and stream processes"):
+                results["profile_split"] = await self._profile(
+                    workers, max(50, results["split"]["sustained_orders_per_second"])
+                )
+        finally:
+            await self._stop(workers)
+
+        workers = await self._start([Worker("original", self._env("original"), *self._at(0))])
         try:
             with self._stage("original design: freshness and throughput ladder"):
-                results["original"] = await self._ladder("original", mysql, worker)
+                results["original"] = await self._ladder("original", mysql, workers)
         finally:
-            await worker.stop()
+            await self._stop(workers)
         return results
 
-    async def _ladder(self, mode: str, mysql: MySQL, worker: Worker) -> dict[str, Any]:
+    def _at(self, offset: int) -> tuple[str, Path]:
+        """A worker's base URL (the profile's port + offset) and the directory of its log."""
+        return f"http://127.0.0.1:{self._settings.port + offset}", self._run_dir
+
+    def _split_layout(self) -> list[Worker]:
+        """The stream process (on a port of its own) owns the chDB directory of our one-process
+        run, so the analytics and the outbox audit carry on from there; the API process takes
+        the orders on the profile's port. Each keeps its own Faust directory."""
+        stream_url, _ = self._at(STREAM_PORT_OFFSET)
+        env = self._env("ours")
+        faust = self._settings.faust_data_dir
+        stream = {
+            **env,
+            **SPLIT_STREAM_ENV,
+            "PORT": str(self._settings.port + STREAM_PORT_OFFSET),
+            "FAUST_DATA_DIR": str(faust.with_name(f"{faust.name}-stream")),
+        }
+        api_env = {**env, **SPLIT_API_ENV, "STREAM_URL": stream_url}
+        api_env["FAUST_DATA_DIR"] = str(faust.with_name(f"{faust.name}-api"))
+        return [
+            Worker("stream", stream, *self._at(STREAM_PORT_OFFSET)),
+            Worker("API", api_env, *self._at(0), leads=False),
+        ]
+
+    async def _start(self, workers: list[Worker]) -> list[Worker]:
+        started: list[Worker] = []
+        try:
+            for worker in workers:
+                await worker.start(self._pid_file)
+                started.append(worker)
+        except BaseException:
+            await self._stop(started)
+            raise
+        return workers
+
+    @staticmethod
+    async def _stop(workers: list[Worker]) -> None:
+        for worker in reversed(workers):
+            await worker.stop()
+
+    async def _ladder(self, mode: str, mysql: MySQL, workers: list[Worker]) -> dict[str, Any]:
         kafka_ports = [int(url.rsplit(":", 1)[1]) for url in self._settings.kafka_broker_urls]
-        cpu = CpuMeter.for_stack(worker.pid, self._settings.mysql_port, kafka_ports)
+        pids = {worker.name: worker.pid for worker in workers}
+        cpu = CpuMeter.for_stack(pids, self._settings.mysql_port, kafka_ports)
         freshness, ladder = await Ladder(mode, self._plan, self._base_url, mysql, cpu).run()
         return {
-            "worker_start_seconds": worker.start_seconds,
+            "worker_start_seconds": max(worker.start_seconds for worker in workers),
             "freshness_bound_seconds": FRESHNESS_BOUND_SECONDS[mode],
             "sustained_orders_per_second": _sustained(ladder),
             "freshness": [rung.as_json() for rung in freshness],
             "ladder": [rung.as_json() for rung in ladder],
         }
 
-    async def _profile(self, worker: Worker, rate: int) -> dict[str, Any]:
-        raw_path = self._out_dir / f"{self._stem}-profile.raw.txt"
+    async def _profile(self, workers: list[Worker], rate: int) -> dict[str, Any]:
+        """py-spy on every process of the layout at once, under the same load; one summary
+        (and one raw file) per process."""
         self._out_dir.mkdir(parents=True, exist_ok=True)
         seconds = self._plan.profile_seconds
         count = max(1, round(rate * seconds))
+        raw_paths = {
+            worker.name: self._out_dir / f"{self._stem}-profile-{worker.name.lower()}.raw.txt"
+            for worker in workers
+        }
         async with new_session(self._base_url) as http:
-            recording = asyncio.ensure_future(profile.record(worker.pid, seconds + 1, raw_path))
+            recordings = asyncio.gather(
+                *(profile.record(w.pid, seconds + 1, raw_paths[w.name]) for w in workers)
+            )
             await asyncio.sleep(0.5)  # py-spy attaches
             await open_loop(
                 post_order(http, random.Random("profile"), keep_id=False),
@@ -264,12 +332,16 @@ class Benchmark:
                 count,
                 "profile load",
             )
-            await recording
+            await recordings
         # Whatever is still on its way must arrive here, not in the next worker's first rung.
         await wait_quiet(self._base_url)
-        summary = profile.summarize(raw_path)
-        (self._out_dir / f"{self._stem}-profile.txt").write_text(profile.as_text(summary))
-        return {"rate": rate, "seconds": seconds, "summary": summary}
+        summaries = {}
+        for name, raw_path in raw_paths.items():
+            summaries[name] = profile.summarize(raw_path)
+            raw_path.with_name(raw_path.name.replace(".raw", "")).write_text(
+                profile.as_text(summaries[name])
+            )
+        return {"rate": rate, "seconds": seconds, "summaries": summaries}
 
 
 def _sustained(rungs: list[Rung]) -> int:

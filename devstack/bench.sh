@@ -5,14 +5,16 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# The benchmark records its worker's pid here, so an interrupted run leaves none behind.
+# The benchmark records each worker's pid beside this name (bench-worker-<name>.pid), so an
+# interrupted run leaves none behind.
 WORKER_PID_FILE="$STACK_DIR/bench-worker.pid"
 stop_all() {
-    local pid
-    if [ -s "$WORKER_PID_FILE" ]; then
-        pid="$(tr -dc '0-9' <"$WORKER_PID_FILE")"
+    local file pid
+    for file in "$STACK_DIR"/bench-worker-*.pid; do
+        [ -s "$file" ] || continue
+        pid="$(tr -dc '0-9' <"$file")"
         [ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true
-    fi
+    done
     devstack/stack.sh down
 }
 
