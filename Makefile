@@ -47,6 +47,9 @@ else
   PORT       ?= 3000
 endif
 KAFKA_LOCAL_BROKERS ?= 1
+# `make run LAYOUT=single` runs one worker instead of an API process and a stream worker;
+# STREAM_PORT moves the stream worker (default PORT + 1). See devstack/run.sh.
+export LAYOUT STREAM_PORT
 export STACK_DIR MYSQL_PORT KAFKA_PORT PORT KAFKA_LOCAL_BROKERS
 export MYSQL_HOST := 127.0.0.1
 export KAFKA_BROKERS := $(shell for i in $$(seq 0 $$(( $(KAFKA_LOCAL_BROKERS) - 1 ))); do \
@@ -60,6 +63,7 @@ export FAUST_DATA_DIR := $(STACK_DIR)/faust
 
 help:
 	@echo "make run    install what is missing, start MariaDB + Kafka, seed, serve http://localhost:3000"
+	@echo "            (an API process and a stream worker; LAYOUT=single: one worker)"
 	@echo "make test   the same stack on its own ports and data, then the whole test suite"
 	@echo "make bench  benchmarks on their own stack, beside the original design and raw limits"
 	@echo "            (BENCH_QUICK=1: a quick run; results in bench/results/)"

@@ -1,12 +1,52 @@
 #!/usr/bin/env bash
 # run.sh — `make run`: start the local stack, bring the schema and demo data up to date, and
-# run the Faust worker (API, pages, agents) in the foreground. Ctrl-C stops all of it.
+# run the app. Ctrl-C stops all of it.
+#
+# LAYOUT=split (the default: the faster on a machine of two or more cores, see
+# bench/results/latest.md) runs two processes: a stream worker (relay, transformer, sink, owner
+# of the embedded chDB) on STREAM_PORT (PORT + 1) in the background, and the API process on
+# PORT in the foreground, which forwards analytics reads to the stream worker.
+# LAYOUT=single runs one worker that does everything.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+PORT="${PORT:-3000}"
+LAYOUT="${LAYOUT:-split}"
+STREAM_PORT="${STREAM_PORT:-$((PORT + 1))}"
+FAUST_DATA_DIR="${FAUST_DATA_DIR:-.stack/run/faust}"
+STREAM_PID=""
+
+stop_all() {
+    if [ -n "$STREAM_PID" ] && kill -0 "$STREAM_PID" 2>/dev/null; then
+        kill -TERM "$STREAM_PID" 2>/dev/null || true
+        wait "$STREAM_PID" 2>/dev/null || true
+    fi
+    devstack/stack.sh down
+}
+
 devstack/stack.sh up
-trap 'devstack/stack.sh down' EXIT
+trap stop_all EXIT
 .venv/bin/ecommerce-stream migrate
 .venv/bin/ecommerce-stream seed
-echo "serving http://localhost:${PORT:-3000} (shop) and /dashboard.html — Ctrl-C stops everything"
-.venv/bin/ecommerce-stream worker -l info
+
+case "$LAYOUT" in
+single)
+    echo "serving http://localhost:$PORT (shop) and /dashboard.html — Ctrl-C stops everything"
+    .venv/bin/ecommerce-stream worker -l info
+    ;;
+split)
+    # The relay is not woken by the API process's commits: it polls often instead.
+    ROLES=relay,transform,sink PORT="$STREAM_PORT" FAUST_DATA_DIR="$FAUST_DATA_DIR-stream" \
+        OUTBOX_POLLING_INTERVAL="${OUTBOX_POLLING_INTERVAL:-0.05}" \
+        .venv/bin/ecommerce-stream worker -l info &
+    STREAM_PID=$!
+    echo "stream worker on :$STREAM_PORT (pid $STREAM_PID); API process on :$PORT"
+    echo "serving http://localhost:$PORT (shop) and /dashboard.html — Ctrl-C stops everything"
+    ROLES=api STREAM_URL="http://127.0.0.1:$STREAM_PORT" FAUST_DATA_DIR="$FAUST_DATA_DIR-api" \
+        .venv/bin/ecommerce-stream worker -l info
+    ;;
+*)
+    echo "run.sh: LAYOUT is single or split, not $LAYOUT" >&2
+    exit 2
+    ;;
+esac
