@@ -5,6 +5,7 @@ Agents, timers, tables, views and commands live in the domain packages named in
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -109,6 +110,15 @@ class App(faust.App):
         raise AutodiscoveryFailed(f"importing {name} failed: {sys.exc_info()[1]!r}")
 
 
+class Worker(faust.Worker):
+    """Faust's worker without its start-up spinner. The spinner's log handler sets the root
+    logger to DEBUG for good, so every debug call of Faust, aiokafka and aiohttp (several per
+    record) built a log record that no handler printed: 2–3 % of a busy worker's CPU."""
+
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+        self.spinner = None
+
+
 class AutodiscoveryFailed(ImportError):
     """A module of the app could not be imported while the app was being discovered."""
 
@@ -132,6 +142,7 @@ app = App(
     broker_client_id=settings.kafka_client_id,
     autodiscover=DOMAIN_PACKAGES,
     origin="ecommerce_stream.app",
+    Worker=Worker,
     store="memory://",
     datadir=str(settings.faust_data_dir),
     topic_partitions=settings.kafka_topic_partitions,

@@ -83,6 +83,14 @@ class OutboxRelay:
                 if not (full or self._again):
                     return published
 
+    async def poll(self) -> int:
+        """The timer's pass: while a pass runs, ask it to go round once more and return at
+        once, rather than queue behind it (and overrun a short polling interval)."""
+        if self._lock.locked():
+            self._again = True
+            return 0
+        return await self.drain_or_log()
+
     async def drain_or_log(self) -> int:
         """`drain` for the timer and the wake-up: a store being down is logged, and the rows
         wait for the next pass; it must never take the worker down."""

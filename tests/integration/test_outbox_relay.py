@@ -127,3 +127,33 @@ async def test_the_wake_up_relays_only_on_the_leader(scratch_mysql: MySQL) -> No
         return len(broker.published) == 2
 
     await poll(relayed, timeout=5)
+
+
+class HeldBroker(FakeBroker):
+    """Acks only once `release` is set: holds the relay's pass in the middle of publishing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sending = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def publish(self, order_id: str, payload: bytes) -> Awaitable[Ack]:
+        self.sending.set()
+        await self.release.wait()
+        return await super().publish(order_id, payload)
+
+
+async def test_a_poll_during_a_pass_returns_at_once_and_the_pass_takes_the_new_rows(
+    scratch_mysql: MySQL,
+) -> None:
+    broker = HeldBroker()
+    relay = OutboxRelay(scratch_mysql, broker.publish, batch_size=10, is_leader=lambda: True)
+    await _write(scratch_mysql, "first")
+    running = asyncio.ensure_future(relay.drain())
+    await broker.sending.wait()
+    await _write(scratch_mysql, "second")
+    # The timer's poll neither waits for the running pass nor starts a second one.
+    assert await asyncio.wait_for(relay.poll(), timeout=1.0) == 0
+    broker.release.set()
+    assert await running == 2, "the running pass went round again for the row written meanwhile"
+    assert [order_id for order_id, _ in broker.published] == ["first", "second"]
