@@ -20,8 +20,7 @@ from tqdm import tqdm
 
 from bench.orders import sample_event, sample_order
 from ecommerce_stream.catalog.repository import seed_demo_catalog
-from ecommerce_stream.orders.repository import OrdersRepository
-from ecommerce_stream.outbox import repository as outbox
+from ecommerce_stream.orders.unit_of_work import mysql_units_of_work
 from ecommerce_stream.outbox.publisher import EventPublisher
 from ecommerce_stream.progress import progress_bar
 from ecommerce_stream.settings import PROJECT_ROOT, Settings
@@ -44,6 +43,7 @@ async def mariadb_transactions(settings: Settings, seconds: float) -> dict[str, 
     admin = MySQL(settings)
     await admin.fetch_all(f"CREATE DATABASE `{scratch.mysql_database}`")
     mysql = MySQL(scratch)
+    units_of_work = mysql_units_of_work(mysql, after_commit=lambda: None)
     try:
         await asyncio.to_thread(apply_mysql_migrations, scratch)
         await seed_demo_catalog(mysql)
@@ -54,9 +54,9 @@ async def mariadb_transactions(settings: Settings, seconds: float) -> dict[str, 
             nonlocal done
             while time.perf_counter() < deadline:
                 order = sample_order(rng)
-                async with mysql.transaction() as cur:
-                    await OrdersRepository(cur).add(order)
-                    await outbox.add_events(cur, order.pull_events())
+                async with units_of_work() as uow:
+                    await uow.orders.add(order)
+                    await uow.commit()
                 done += 1
                 bar.update(1)
 

@@ -6,10 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-import aiomysql
-
 from ecommerce_stream.catalog.schemas import Product, User
-from ecommerce_stream.stores.mysql import MySQL
+from ecommerce_stream.stores.mysql import MySQL, Statements
 
 DEMO_USERS: list[tuple[int, str, str]] = [
     (1, "Kim Minjun", "minjun.kim@example.com"),
@@ -89,28 +87,26 @@ class OrderCatalog:
 
 
 class CatalogLookup:
-    """The catalog reads an order's use cases make, on their unit of work's cursor."""
+    """The catalog reads an order's use cases make, on their unit of work's statements."""
 
-    def __init__(self, cursor: aiomysql.Cursor) -> None:
-        self._cur = cursor
+    def __init__(self, statements: Statements) -> None:
+        self._sql = statements
 
     async def user_name(self, user_id: int) -> str | None:
-        await self._cur.execute("SELECT name FROM users WHERE id = %s", (user_id,))
-        row = await self._cur.fetchone()
-        return None if row is None else str(row["name"])
+        rows = await self._sql.read("SELECT name FROM users WHERE id = %s", (user_id,))
+        return str(rows[0]["name"]) if rows else None
 
     async def order_catalog(self, user_id: int, product_ids: Iterable[int]) -> OrderCatalog:
         """One round trip: a row per product found, or one row of NULLs if none is, on the
         user's row; no row at all if the user does not exist."""
         ids = sorted(set(product_ids))
         placeholders = ", ".join(["%s"] * len(ids))
-        await self._cur.execute(
+        rows = await self._sql.read(
             "SELECT u.name AS user_name, p.id, p.name, p.price, p.category, p.created_at"
             f" FROM users AS u LEFT JOIN products AS p ON p.id IN ({placeholders})"
             " WHERE u.id = %s",
             (*ids, user_id),
         )
-        rows = await self._cur.fetchall()
         return OrderCatalog(
             user_name=str(rows[0]["user_name"]) if rows else None,
             products={

@@ -1,6 +1,7 @@
-"""SQL of `orders`, `order_items`, `idempotency_keys` and `admin_audit`, on the cursor of a
-unit of work. The repository remembers every order it handed out or took, so the unit of work
-can collect their events."""
+"""SQL of `orders`, `order_items`, `idempotency_keys` and `admin_audit`, on the statements of
+a unit of work (stores/mysql.py `Statements`: writes are held until the commit). The
+repository remembers every order it handed out or took, so the unit of work can collect their
+events."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-import aiomysql
-
 from ecommerce_stream.orders.domain import Order, OrderLine, OrderStatus
+from ecommerce_stream.stores.mysql import Statements
 
 
 class AdminAction(StrEnum):
@@ -44,12 +44,12 @@ def _naive(value: datetime | None) -> datetime | None:
 
 
 class OrdersRepository:
-    def __init__(self, cursor: aiomysql.Cursor) -> None:
-        self._cur = cursor
+    def __init__(self, statements: Statements) -> None:
+        self._sql = statements
         self.seen: list[Order] = []
 
     async def add(self, order: Order) -> None:
-        await self._cur.execute(
+        self._sql.write(
             "INSERT INTO orders (id, user_id, status, total_amount, shipping_address, version,"
             " created_at, updated_at, deleted_at, deleted_by)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -66,7 +66,7 @@ class OrdersRepository:
                 order.deleted_by,
             ),
         )
-        await self._cur.executemany(
+        self._sql.write_rows(
             "INSERT INTO order_items (order_id, product_id, quantity, price)"
             " VALUES (%s, %s, %s, %s)",
             [(order.id, line.product_id, line.quantity, line.price) for line in order.lines],
@@ -78,12 +78,14 @@ class OrdersRepository:
         row lock serialises concurrent changes of one order: each reads the version the
         previous one wrote)."""
         lock = " FOR UPDATE" if for_update else ""
-        await self._cur.execute(
-            f"SELECT {_ORDER_COLUMNS} {_FROM_ORDERS} WHERE o.id = %s{lock}", (order_id,)
+        rows = await self._sql.read(
+            f"SELECT {_ORDER_COLUMNS} {_FROM_ORDERS} WHERE o.id = %s{lock}",
+            (order_id,),
+            locking=for_update,
         )
-        row = await self._cur.fetchone()
-        if row is None:
+        if not rows:
             return None
+        row = rows[0]
         lines = await self._lines_of([row["id"]])
         order = _order_from_row(row, lines.get(row["id"], ()))
         self.seen.append(order)
@@ -91,7 +93,7 @@ class OrdersRepository:
 
     async def save(self, order: Order) -> None:
         """Write a changed order's mutable columns (its lines never change)."""
-        await self._cur.execute(
+        self._sql.write(
             "UPDATE orders SET status = %s, version = %s, updated_at = %s, deleted_at = %s,"
             " deleted_by = %s WHERE id = %s",
             (
@@ -105,39 +107,38 @@ class OrdersRepository:
         )
 
     async def list_for_user(self, user_id: int, *, limit: int, offset: int) -> list[Order]:
-        await self._cur.execute(
+        rows = await self._sql.read(
             f"SELECT {_ORDER_COLUMNS} {_FROM_ORDERS}"
             " WHERE o.user_id = %s AND o.deleted_at IS NULL"
             " ORDER BY o.created_at DESC, o.id DESC LIMIT %s OFFSET %s",
             (user_id, limit, offset),
         )
-        rows = await self._cur.fetchall()
         lines = await self._lines_of([row["id"] for row in rows])
         return [_order_from_row(row, lines.get(row["id"], ())) for row in rows]
 
     async def add_idempotency_key(
         self, key: str, request_hash: str, order_id: str, at: datetime
     ) -> None:
-        """Fails with a duplicate-key error when a concurrent request with the key committed."""
-        await self._cur.execute(
+        """The commit fails with a duplicate-key error when a concurrent request with the key
+        committed first."""
+        self._sql.write(
             "INSERT INTO idempotency_keys (idempotency_key, request_hash, order_id, created_at)"
             " VALUES (%s, %s, %s, %s)",
             (key, request_hash, order_id, _naive(at)),
         )
 
     async def idempotency_record(self, key: str) -> IdempotencyRecord | None:
-        await self._cur.execute(
+        rows = await self._sql.read(
             "SELECT request_hash, order_id FROM idempotency_keys WHERE idempotency_key = %s",
             (key,),
         )
-        row = await self._cur.fetchone()
-        return None if row is None else IdempotencyRecord(row["request_hash"], row["order_id"])
+        return IdempotencyRecord(rows[0]["request_hash"], rows[0]["order_id"]) if rows else None
 
     async def record_admin_actions(
         self, action: AdminAction, admin_id: str, versions: Sequence[tuple[str, int]], at: datetime
     ) -> None:
         """One audit row per (order id, version after the change)."""
-        await self._cur.executemany(
+        self._sql.write_rows(
             "INSERT INTO admin_audit (admin_id, action, order_id, order_version, created_at)"
             " VALUES (%s, %s, %s, %s, %s)",
             [
@@ -148,32 +149,31 @@ class OrdersRepository:
 
     async def lock_deleted_before(self, cutoff: datetime, limit: int) -> list[tuple[str, int]]:
         """(id, version) of up to `limit` orders soft-deleted at or before `cutoff`, locked."""
-        await self._cur.execute(
+        rows = await self._sql.read(
             "SELECT id, version FROM orders WHERE deleted_at <= %s ORDER BY deleted_at, id"
             " LIMIT %s FOR UPDATE",
             (_naive(cutoff), limit),
+            locking=True,
         )
-        return [(row["id"], row["version"]) for row in await self._cur.fetchall()]
+        return [(row["id"], row["version"]) for row in rows]
 
     async def delete(self, order_ids: Sequence[str]) -> None:
         """Hard delete; their items and idempotency keys go with them (ON DELETE CASCADE)."""
         placeholders = ", ".join(["%s"] * len(order_ids))
-        await self._cur.execute(
-            f"DELETE FROM orders WHERE id IN ({placeholders})", tuple(order_ids)
-        )
+        self._sql.write(f"DELETE FROM orders WHERE id IN ({placeholders})", tuple(order_ids))
 
     async def _lines_of(self, order_ids: Sequence[str]) -> dict[str, tuple[OrderLine, ...]]:
         if not order_ids:
             return {}
         placeholders = ", ".join(["%s"] * len(order_ids))
-        await self._cur.execute(
+        rows = await self._sql.read(
             "SELECT i.order_id, i.product_id, p.name AS product_name, i.quantity, i.price"
             " FROM order_items i JOIN products p ON p.id = i.product_id"
             f" WHERE i.order_id IN ({placeholders}) ORDER BY i.id",
             tuple(order_ids),
         )
         grouped: dict[str, list[OrderLine]] = {}
-        for row in await self._cur.fetchall():
+        for row in rows:
             grouped.setdefault(row["order_id"], []).append(
                 OrderLine(row["product_id"], row["product_name"], row["quantity"], row["price"])
             )

@@ -17,7 +17,7 @@ from ecommerce_stream.catalog.repository import CatalogLookup, OrderCatalog
 from ecommerce_stream.orders.domain import Order
 from ecommerce_stream.orders.repository import AdminAction, IdempotencyRecord, OrdersRepository
 from ecommerce_stream.outbox import repository as outbox
-from ecommerce_stream.stores.mysql import MySQL
+from ecommerce_stream.stores.mysql import MySQL, Statements
 
 
 class Orders(Protocol):
@@ -89,6 +89,7 @@ class MySQLUnitOfWork:
         self._committed = False
         self._conn: aiomysql.Connection | None = None
         self._cursor: aiomysql.DictCursor
+        self._statements: Statements
         self.orders: OrdersRepository
         self.catalog: CatalogLookup
 
@@ -96,22 +97,22 @@ class MySQLUnitOfWork:
         pool = await self._mysql.pool()
         self._conn = await pool.acquire()
         try:
-            if not self._read_only:
-                await self._conn.begin()
             self._cursor = await self._conn.cursor()
         except BaseException:
             pool.release(self._conn)
             raise
-        self.orders = OrdersRepository(self._cursor)
-        self.catalog = CatalogLookup(self._cursor)
+        # The transaction begins with its first locking read or at the commit (Statements).
+        self._statements = Statements(self._cursor)
+        self.orders = OrdersRepository(self._statements)
+        self.catalog = CatalogLookup(self._statements)
         return self
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit outside `async with`"
         assert not self._read_only, "a read-only unit of work commits nothing"
         events = [event for order in self.orders.seen for event in order.pull_events()]
-        await outbox.add_events(self._cursor, events)
-        await self._conn.commit()
+        outbox.write_events(self._statements, events)
+        await self._statements.commit()
         self._committed = True
         if events:
             # Wakes the relay at once instead of at its next poll.
@@ -126,8 +127,8 @@ class MySQLUnitOfWork:
         assert self._conn is not None
         pool = await self._mysql.pool()
         try:
-            if not self._committed and not self._read_only:
-                await self._conn.rollback()
+            if not self._committed:
+                await self._statements.rollback()
             await self._cursor.close()
         finally:
             pool.release(self._conn)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiomysql
 
 from ecommerce_stream.events.records import OrderEvent
+from ecommerce_stream.stores.mysql import Statements
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,24 +21,31 @@ class PendingEvent:
     attempts: int
 
 
-async def add_events(cur: aiomysql.Cursor, events: Sequence[OrderEvent]) -> None:
+INSERT_EVENT = (
+    "INSERT INTO outbox (event_id, aggregate_type, aggregate_id, event_type, payload,"
+    " created_at, available_at) VALUES (%s, 'Order', %s, %s, %s, %s, %s)"
+)
+
+
+def write_events(statements: Statements, events: Sequence[OrderEvent]) -> None:
     """Called only by the unit of work, inside the transaction that changed the order."""
-    if not events:
-        return
-    await cur.executemany(
-        "INSERT INTO outbox (event_id, aggregate_type, aggregate_id, event_type, payload,"
-        " created_at, available_at) VALUES (%s, 'Order', %s, %s, %s, %s, %s)",
-        [
-            (
-                event.eventId,
-                event.orderId,
-                event.eventType,
-                event.dumps().decode(),
-                event.occurredAt.replace(tzinfo=None),
-                event.occurredAt.replace(tzinfo=None),
-            )
-            for event in events
-        ],
+    statements.write_rows(INSERT_EVENT, [_event_row(event) for event in events])
+
+
+async def add_events(cur: aiomysql.Cursor, events: Sequence[OrderEvent]) -> None:
+    """The same rows through a cursor of its own transaction: for drills and tests that put
+    events in the outbox by hand."""
+    await cur.executemany(INSERT_EVENT, [_event_row(event) for event in events])
+
+
+def _event_row(event: OrderEvent) -> tuple[Any, ...]:
+    return (
+        event.eventId,
+        event.orderId,
+        event.eventType,
+        event.dumps().decode(),
+        event.occurredAt.replace(tzinfo=None),
+        event.occurredAt.replace(tzinfo=None),
     )
 
 

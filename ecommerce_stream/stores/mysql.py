@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -85,3 +85,71 @@ class MySQL:
             self._pool.close()
             await self._pool.wait_closed()
             self._pool = None
+
+
+class Statements:
+    """The statements of one transaction on one connection, sent in as few round trips as the
+    work allows: every round trip is a socket write on each side, the largest single cost of
+    an order (docs/benchmarks.md).
+
+    Writes are held and go to the server together with the COMMIT, and with the START
+    TRANSACTION if no locking read needed it sooner: placing an order is one catalog read and
+    one round trip for BEGIN, the order, its items, its event and COMMIT. The server runs the
+    statements in order and stops at the first that fails; the error is raised from `commit`,
+    and the transaction, begun, is rolled back. A read waits for the held writes to be sent
+    first, so it sees them. Values are escaped by the driver exactly as `execute` escapes them.
+    Reads before the first write or locking read run in autocommit: a single statement is
+    consistent on its own."""
+
+    def __init__(self, cursor: aiomysql.Cursor) -> None:
+        self._cur = cursor
+        self._held: list[str] = []
+        self.begun = False
+
+    def write(self, sql: str, args: Sequence[Any] | None = None) -> None:
+        self._held.append(self._cur.mogrify(sql, args))
+
+    def write_rows(self, insert: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One multi-row INSERT from an `INSERT ... VALUES (%s, ...)` template."""
+        if not rows:
+            return
+        head, values = insert.split(" VALUES ", 1)
+        self._held.append(
+            f"{head} VALUES " + ", ".join(self._cur.mogrify(values, row) for row in rows)
+        )
+
+    async def read(
+        self, sql: str, args: Sequence[Any] | None = None, *, locking: bool = False
+    ) -> list[Row]:
+        """The rows of a SELECT; `locking` (FOR UPDATE) begins the transaction first."""
+        await self._send(
+            [*self._pending(begin=locking or bool(self._held)), self._cur.mogrify(sql, args)]
+        )
+        rows: list[Row] = await self._cur.fetchall()
+        return rows
+
+    async def commit(self) -> None:
+        if self.begun or self._held:
+            await self._send([*self._pending(begin=True), "COMMIT"])
+        self.begun = False
+
+    async def rollback(self) -> None:
+        """Held writes were never sent: only a begun transaction has anything to undo."""
+        self._held.clear()
+        if self.begun:
+            self.begun = False
+            await self._cur.execute("ROLLBACK")
+
+    def _pending(self, *, begin: bool) -> list[str]:
+        statements = ["START TRANSACTION"] if begin and not self.begun else []
+        statements += self._held
+        self._held = []
+        if statements:
+            self.begun = True
+        return statements
+
+    async def _send(self, statements: list[str]) -> None:
+        # No arguments: every statement is already escaped, and a % in it is a value's.
+        await self._cur.execute("; ".join(statements))
+        while await self._cur.nextset():  # each statement's result in turn: raises its error
+            pass
