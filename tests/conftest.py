@@ -79,6 +79,27 @@ class Worker:
     log_path: Path | None = None
 
 
+# The test profile's data and logs (devstack/test.sh wipes it before every run).
+STACK_DIR = Path(os.environ.get("STACK_DIR", PROJECT_ROOT / ".stack" / "test"))
+
+
+def start_healthy_worker(
+    url: str, log_path: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """A worker started as `start_worker_process` does, once `url` answers /api/health with
+    200; the test fails with the tail of its log if it exits or is not healthy in time."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    process = start_worker_process(log_path, env)
+    deadline = time.monotonic() + APP_START_TIMEOUT_SECONDS
+    while not _healthy(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            tail = log_path.read_text(errors="replace")[-4000:]
+            pytest.fail(f"the worker at {url} did not become healthy; log tail:\n{tail}")
+        time.sleep(0.25)
+    return process
+
+
 @pytest.fixture(scope="session")
 def worker(settings: Settings, base_url: str) -> Iterator[Worker]:
     """The Faust worker (API, pages, agents) on the test profile, started once per session
@@ -86,17 +107,8 @@ def worker(settings: Settings, base_url: str) -> Iterator[Worker]:
     if _healthy(base_url):
         yield Worker(base_url)
         return
-    log_dir = Path(os.environ.get("STACK_DIR", PROJECT_ROOT / ".stack" / "test"))
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / "app.log"
-    process = start_worker_process(log_path)
-    deadline = time.monotonic() + APP_START_TIMEOUT_SECONDS
-    while not _healthy(base_url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            tail = log_path.read_text(errors="replace")[-4000:]
-            pytest.fail(f"the app did not become healthy; log tail:\n{tail}")
-        time.sleep(0.25)
+    log_path = STACK_DIR / "app.log"
+    process = start_healthy_worker(base_url, log_path)
     yield Worker(base_url, process.pid, log_path)
     stop_worker_process(process)
 

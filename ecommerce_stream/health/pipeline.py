@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from ecommerce_stream import metrics
-from ecommerce_stream.app import app
+from ecommerce_stream.app import app, settings
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.settings import Role
 from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ, ORDERS_ANALYTICS, partitions_of
@@ -39,9 +39,11 @@ class StoreStatus(ApiModel):
 
 
 class WorkerStatus(ApiModel):
-    status: str  # "ok" once partitions are assigned and no rebalance is running, else "starting"
+    # "ok" once partitions are assigned and no rebalance is running (an API process outside
+    # the stream group: always), else "starting"
+    status: str
     assigned_partitions: int
-    leader: bool
+    leader: bool  # leads the stream group
 
 
 class PipelineFigures(ApiModel):
@@ -134,6 +136,11 @@ def alarms(figures: PipelineFigures, now: datetime) -> list[str]:
 
 def _worker_status() -> WorkerStatus:
     assigned = len(app.consumer.assignment()) if app.consumer else 0
+    if not settings.joins_stream_group:
+        # An API process consumes nothing, and the group of API processes Faust makes it join
+        # has one leader partition for all of them: neither partitions nor that leadership
+        # say anything about it (the stream group's leader is the one that relays).
+        return WorkerStatus(status="ok", assigned_partitions=assigned, leader=False)
     ready = assigned > 0 and not app.rebalancing
     return WorkerStatus(
         status="ok" if ready else "starting", assigned_partitions=assigned, leader=app.is_leader()

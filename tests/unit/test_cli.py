@@ -3,7 +3,10 @@ and the table."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+
+import pytest
 
 from ecommerce_stream.settings import PROJECT_ROOT
 
@@ -12,8 +15,20 @@ CLI = str(PROJECT_ROOT / ".venv" / "bin" / "ecommerce-stream")
 PROJECT_COMMANDS = {"agents", "migrate", "seed", "purge-deleted", "reconcile", "rebuild-analytics"}
 
 
-def _run(*args: str) -> str:
-    return subprocess.run([CLI, *args], capture_output=True, text=True, check=True).stdout
+PIPELINE = {
+    "transform_order_events",
+    "sink_to_clickhouse",
+    "relay_outbox",
+    "audit_outbox",
+    "clean_outbox",
+    "refresh_pipeline_gauges",
+}
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> str:
+    return subprocess.run(
+        [CLI, *args], capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}
+    ).stdout
 
 
 def test_agents_lists_transformer_sink_and_relay_timer() -> None:
@@ -37,3 +52,26 @@ def test_help_lists_the_project_commands_and_no_benchmark() -> None:
     assert not PROJECT_COMMANDS - commands, commands
     # The benchmark is `python -m bench`, outside the app: production has no such command.
     assert not {command for command in commands if "bench" in command}
+
+
+@pytest.mark.parametrize(
+    ("roles", "defined"),
+    [
+        ("all", PIPELINE),
+        ("relay,transform,sink", PIPELINE),
+        ("transform", {"transform_order_events"}),
+        ("relay", {"relay_outbox", "audit_outbox", "clean_outbox"}),
+        ("api", set()),
+    ],
+)
+def test_a_process_defines_the_agents_and_timers_of_its_roles_only(
+    roles: str, defined: set[str]
+) -> None:
+    # An API process elsewhere forwards analytics reads; the address is never called here.
+    listing = _run("agents", env={"ROLES": roles, "STREAM_URL": "http://127.0.0.1:9"})
+    assert {name for name in PIPELINE if name in listing} == defined, listing
+
+
+def test_an_api_process_has_no_transformer_table() -> None:
+    listing = _run("tables", env={"ROLES": "api", "STREAM_URL": "http://127.0.0.1:9"})
+    assert "order-versions" not in listing and "legacy-order-states" not in listing

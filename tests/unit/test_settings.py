@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from ecommerce_stream.settings import Settings
+from ecommerce_stream.settings import ALL_ROLES, Role, Settings
 
 
 @pytest.fixture(autouse=True)
@@ -63,3 +63,71 @@ def test_production_refuses_to_start_without_an_admin_token_or_with_open_status_
 def test_an_empty_fault_injection_dir_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAULT_INJECTION_DIR", "")
     assert Settings(_env_file=None).fault_injection_dir is None
+
+
+@pytest.mark.parametrize("roles", ["api,cache", "", " , ", "everything"])
+def test_an_unknown_or_empty_role_is_refused(monkeypatch: pytest.MonkeyPatch, roles: str) -> None:
+    monkeypatch.setenv("ROLES", roles)
+    with pytest.raises(ValidationError, match="ROLES takes `all` or some of api, relay"):
+        Settings(_env_file=None)
+
+
+def test_an_api_process_on_the_embedded_chdb_needs_a_stream_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ROLES", "api")
+    with pytest.raises(ValidationError, match="set STREAM_URL to a worker that runs the sink"):
+        Settings(_env_file=None)
+    monkeypatch.setenv("STREAM_URL", "http://stream:3000")
+    assert Settings(_env_file=None).stream_url == "http://stream:3000"
+
+
+@pytest.mark.parametrize("roles", ["api,sink", "all", "relay,transform"])
+def test_a_process_that_owns_chdb_or_serves_no_api_needs_no_stream_url(
+    monkeypatch: pytest.MonkeyPatch, roles: str
+) -> None:
+    monkeypatch.setenv("ROLES", roles)
+    assert Settings(_env_file=None).stream_url == ""
+
+
+def test_an_api_process_reads_a_clickhouse_server_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROLES", "api")
+    monkeypatch.setenv("CLICKHOUSE_HOST", "http://clickhouse:8123")
+    settings = Settings(_env_file=None)
+    assert settings.reads_clickhouse and not settings.stream_url
+
+
+@pytest.mark.parametrize(
+    ("roles", "role_set"),
+    [
+        ("all", ALL_ROLES),
+        ("api,all", ALL_ROLES),
+        (" Relay , SINK,", {Role.RELAY, Role.SINK}),
+        ("transform", {Role.TRANSFORM}),
+        ("api,relay,transform,sink", ALL_ROLES),
+    ],
+)
+def test_role_set(monkeypatch: pytest.MonkeyPatch, roles: str, role_set: set[Role]) -> None:
+    monkeypatch.setenv("ROLES", roles)
+    assert Settings(_env_file=None).role_set == role_set
+
+
+@pytest.mark.parametrize(
+    ("roles", "in_stream_group", "app_id"),
+    [
+        ("all", True, "shop"),
+        ("relay", True, "shop"),
+        ("api,transform", True, "shop"),
+        ("sink", True, "shop"),
+        ("api", False, "shop-api"),
+    ],
+)
+def test_only_processes_with_a_stream_role_join_the_stream_group(
+    monkeypatch: pytest.MonkeyPatch, roles: str, in_stream_group: bool, app_id: str
+) -> None:
+    monkeypatch.setenv("ROLES", roles)
+    monkeypatch.setenv("STREAM_URL", "http://stream:3000")
+    monkeypatch.setenv("KAFKA_CONSUMER_GROUP_ID", "shop")
+    settings = Settings(_env_file=None)
+    assert settings.joins_stream_group is in_stream_group
+    assert settings.faust_app_id == app_id
