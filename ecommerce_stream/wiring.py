@@ -23,7 +23,7 @@ from ecommerce_stream.topics import ORDER_EVENTS, ORDERS_ANALYTICS, partitions_o
 mysql = MySQL(settings)
 clickhouse = make_clickhouse(settings)
 
-analytics_schema = AnalyticsSchema(clickhouse, settings.analytics_tz)
+analytics_schema = AnalyticsSchema.of(clickhouse, settings)
 analytics_ledger = AnalyticsLedger(analytics_schema)
 analytics_queries = AnalyticsQueries(analytics_schema)
 
