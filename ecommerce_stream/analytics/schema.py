@@ -63,6 +63,15 @@ class MySQLSource:
         args = (self.host_port, self.database, name, self.user, self.password)
         return f"mysql({', '.join(quote(arg) for arg in args)})"
 
+    def redact(self, text: str) -> str:
+        """`text` without the password, as given or as `table()` quotes it: a ClickHouse error
+        may quote the failing query."""
+        if not self.password:
+            return text
+        for spelling in (quote(self.password)[1:-1], self.password):
+            text = text.replace(spelling, "***")
+        return text
+
 
 class AnalyticsSchema:
     """Owns the tables' life cycle. `writer` is the one lock every writer of the ledger holds
