@@ -76,7 +76,7 @@ async def main(total: int) -> dict[str, float | int | str]:
         settings = get_settings().model_copy(update={"clickhouse_data_dir": Path(tmp)})
         clickhouse = EmbeddedClickHouse(settings)
         try:
-            await AnalyticsSchema(clickhouse, settings.analytics_tz).ensure()
+            await AnalyticsSchema.of(clickhouse, settings).ensure()
             db = clickhouse.database
             await clickhouse.execute(f"CREATE TABLE {db}.plain AS {db}.order_changes")
             # Small inserts cost tens of milliseconds each: a few dozen tell the rate.

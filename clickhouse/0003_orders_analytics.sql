@@ -1,6 +1,7 @@
 -- One row per order version (SPEC §5). ReplacingMergeTree keeps the highest `version` of each
 -- order and, with `is_deleted`, lets FINAL drop orders whose newest version is a soft delete.
--- Soft-deleted rows expire 7 days after `deleted_at`, as MySQL's purge-deleted does.
+-- Soft-deleted rows expire SOFT_DELETE_RETENTION_DAYS after `deleted_at`, as MySQL's purge-deleted
+-- does: the TTL is set by 0018_orders_analytics_ttl.sql, on every start.
 CREATE TABLE IF NOT EXISTS ${database}.orders_analytics
 (
     order_id       String,
@@ -22,5 +23,3 @@ CREATE TABLE IF NOT EXISTS ${database}.orders_analytics
 )
 ENGINE = ReplacingMergeTree(version, is_deleted)
 ORDER BY order_id
-TTL toDateTime(ifNull(deleted_at, toDateTime64('2106-01-01 00:00:00', 6, 'UTC'))) + INTERVAL 7 DAY
-    DELETE WHERE is_deleted = 1

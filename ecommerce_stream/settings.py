@@ -5,13 +5,16 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# A TCP port: 0 would mean "any free port", which nothing here can use.
+Port = Annotated[int, Field(ge=1, le=65535)]
 
 
 class Role(StrEnum):
@@ -46,10 +49,10 @@ class Settings(BaseSettings):
         " without ClickHouse of its own (embedded chDB elsewhere) forwards analytics reads"
         " there and takes the pipeline figures of its health report from there.",
     )
-    port: int = Field(3000, ge=1, le=65535)
+    port: Port = 3000
 
     mysql_host: str = "127.0.0.1"
-    mysql_port: int = 3307
+    mysql_port: Port = 3307
     mysql_user: str = "ecommerce"
     mysql_password: SecretStr = SecretStr("ecommerce")
     mysql_database: str = "ecommerce"

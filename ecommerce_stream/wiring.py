@@ -25,7 +25,7 @@ from ecommerce_stream.web.forward import Forwarder
 mysql = MySQL(settings)
 clickhouse = make_clickhouse(settings)
 
-analytics_schema = AnalyticsSchema(clickhouse, settings.analytics_tz)
+analytics_schema = AnalyticsSchema.of(clickhouse, settings)
 analytics_ledger = AnalyticsLedger(analytics_schema)
 analytics_queries = AnalyticsQueries(analytics_schema)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import hypothesis
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from playwright.async_api import Browser, async_playwright
@@ -23,6 +24,12 @@ APP_START_TIMEOUT_SECONDS = 120
 # The fault drills kill and restart services: they run on their own 3-broker stack, through
 # `make test-faults` (which sets FAULT_TESTS=1), never inside the ordinary test session.
 collect_ignore_glob = [] if os.environ.get("FAULT_TESTS") == "1" else ["faults/*"]
+
+# In CI (CI set, as .ci/run does) every property test draws the same examples on every run, so
+# a red build reproduces; elsewhere they explore, and a failure prints the blob to replay it.
+hypothesis.settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis.settings.register_profile("dev", print_blob=True)
+hypothesis.settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(scope="session")
@@ -72,11 +79,11 @@ def stop_worker_process(process: subprocess.Popen[bytes], timeout: float = 30) -
 
 @dataclass(frozen=True)
 class Worker:
-    """The worker the tests talk to; `pid` and `log_path` are None for a reused one."""
+    """The worker the tests talk to, started by this session."""
 
     url: str
-    pid: int | None = None
-    log_path: Path | None = None
+    pid: int
+    log_path: Path
 
 
 # The test profile's data and logs (devstack/test.sh wipes it before every run).
@@ -102,11 +109,14 @@ def start_healthy_worker(
 
 @pytest.fixture(scope="session")
 def worker(settings: Settings, base_url: str) -> Iterator[Worker]:
-    """The Faust worker (API, pages, agents) on the test profile, started once per session
-    (or reused, when a developer already runs one on that port)."""
+    """The Faust worker (API, pages, agents) on the test profile, started once per session.
+    Never one found running: it may run older code, and its log and process are not this
+    session's (the security tests read both)."""
     if _healthy(base_url):
-        yield Worker(base_url)
-        return
+        pytest.fail(
+            f"an app already answers on {base_url}: stop it (`make down PROFILE=test`"
+            " with your TEST_SLOT stops the stack; end the worker by its pid), then test again"
+        )
     log_path = STACK_DIR / "app.log"
     process = start_healthy_worker(base_url, log_path)
     yield Worker(base_url, process.pid, log_path)

@@ -49,8 +49,7 @@ async def rebuild_analytics(self: object) -> None:
         sys.exit(f"rebuild-analytics: {error}")
     except Exception as error:
         # ClickHouse's message may quote the query, and the query holds the MySQL password.
-        message = str(error).replace(source.password, "***") if source.password else str(error)
-        sys.exit(f"rebuild-analytics failed: {message}")
+        sys.exit(f"rebuild-analytics failed: {source.redact(str(error))}")
     finally:
         await clickhouse.close()
         analytics_schema.mark_stopped()

@@ -63,6 +63,15 @@ class MySQLSource:
         args = (self.host_port, self.database, name, self.user, self.password)
         return f"mysql({', '.join(quote(arg) for arg in args)})"
 
+    def redact(self, text: str) -> str:
+        """`text` without the password, as given or as `table()` quotes it: a ClickHouse error
+        may quote the failing query."""
+        if not self.password:
+            return text
+        for spelling in (quote(self.password)[1:-1], self.password):
+            text = text.replace(spelling, "***")
+        return text
+
 
 class AnalyticsSchema:
     """Owns the tables' life cycle. `writer` is the one lock every writer of the ledger holds
@@ -70,15 +79,24 @@ class AnalyticsSchema:
     must not interleave with another write. `generation` grows whenever the ledger is emptied,
     so whoever keeps figures about it knows they are stale."""
 
-    def __init__(self, clickhouse: ClickHouse, analytics_tz: str) -> None:
+    def __init__(self, clickhouse: ClickHouse, analytics_tz: str, *, retention_days: int) -> None:
         self.clickhouse = clickhouse
         self.db = clickhouse.database
         self.writer = asyncio.Lock()
         self.generation = 0
         self._tz = analytics_tz
+        # `clickhouse/`'s placeholders: the bucketing zone, and how long deleted rows are kept.
+        self._ddl_variables = {"tz": analytics_tz, "retention_days": str(retention_days)}
         self._ready = False
         self._marked_running = False
         self._preparing: asyncio.Future[None] | None = None
+
+    @classmethod
+    def of(cls, clickhouse: ClickHouse, settings: Settings) -> AnalyticsSchema:
+        """The schema as those settings want it: ANALYTICS_TZ, SOFT_DELETE_RETENTION_DAYS."""
+        return cls(
+            clickhouse, settings.analytics_tz, retention_days=settings.soft_delete_retention_days
+        )
 
     async def ensure(self) -> None:
         """Once per process: apply `clickhouse/`, then rebuild the aggregates if the bucketing
@@ -97,7 +115,7 @@ class AnalyticsSchema:
         await asyncio.shield(self._preparing)
 
     async def _prepare(self) -> None:
-        await self.clickhouse.apply_ddl({"tz": self._tz})
+        await self.clickhouse.apply_ddl(self._ddl_variables)
         if await self._built_tz() not in (None, self._tz):
             await self._recreate_views()
             await self._rebuild_views("ANALYTICS_TZ changed")
@@ -179,7 +197,7 @@ class AnalyticsSchema:
         for table in VIEW_TARGETS[1:]:
             await self.clickhouse.execute(f"DROP TABLE IF EXISTS {self.db}.{table}_mv")
             await self.clickhouse.execute(f"DROP TABLE IF EXISTS {self.db}.{table}")
-        await self.clickhouse.apply_ddl({"tz": self._tz})
+        await self.clickhouse.apply_ddl(self._ddl_variables)
 
     async def _setting(self, name: str) -> str | None:
         rows = await self.clickhouse.query(

@@ -19,6 +19,7 @@ from ecommerce_stream.stores.mysql import MySQL
 from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ
 from tests.conftest import messages_with_key, poll
 from tests.orders_support import service_headers
+from tests.pipeline_support import analytics_show_order, settled_stats
 
 NEXT = {
     "PENDING": ["CONFIRMED", "CANCELLED", "FAILED"],
@@ -136,7 +137,7 @@ async def test_a_crash_between_publish_and_mark_is_a_duplicate_counted_once(
 
 
 async def test_a_poison_message_goes_to_the_dead_letter_topic(
-    http: aiohttp.ClientSession, settings: Settings, producer: AIOKafkaProducer
+    http: aiohttp.ClientSession, mysql: MySQL, settings: Settings, producer: AIOKafkaProducer
 ) -> None:
     key = f"poison-{uuid.uuid4()}".encode()
     await producer.send_and_wait(ORDER_EVENTS, b'{"eventType": "OrderExploded"}', key=key)
@@ -148,18 +149,13 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic(
     assert found.value == b'{"eventType": "OrderExploded"}'
     assert b"unknown eventType" in dict(found.headers)["reason"]
 
-    # The stream went on: a new order still reaches the analytics.
-    async with http.get("/api/analytics/stats") as response:
-        before = (await response.json())["totalOrders"]
+    # The stream went on: a new order (this one, not one still in flight) reaches the analytics.
+    before = await settled_stats(http, mysql)
     order = {"userId": 4, "shippingAddress": "Ulsan", "items": [{"productId": 103, "quantity": 1}]}
     async with http.post("/api/orders", json=order) as response:
         assert response.status == 201
-
-    async def counted() -> bool:
-        async with http.get("/api/analytics/stats") as response:
-            return bool((await response.json())["totalOrders"] == before + 1)
-
-    await poll(counted, timeout=15)
+        created = await response.json()
+    await analytics_show_order(http, before, created, timeout=15)
 
 
 async def test_the_version_table_route(http: aiohttp.ClientSession) -> None:

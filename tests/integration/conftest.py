@@ -36,6 +36,7 @@ async def scratch_mysql(settings: Settings, mysql: MySQL) -> AsyncIterator[MySQL
 
 
 SEOUL = ZoneInfo("Asia/Seoul")  # buckets away from UTC on purpose
+RETENTION_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,8 @@ class Analytics:
     queries: AnalyticsQueries
 
     @classmethod
-    def on(cls, engine: ClickHouse) -> Analytics:
-        schema = AnalyticsSchema(engine, SEOUL.key)
+    def on(cls, engine: ClickHouse, zone: ZoneInfo = SEOUL) -> Analytics:
+        schema = AnalyticsSchema(engine, zone.key, retention_days=RETENTION_DAYS)
         return cls(schema, AnalyticsLedger(schema), AnalyticsQueries(schema))
 
 

@@ -5,9 +5,10 @@ newest states say, to the cent. The reference model is plain Python over those s
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -105,13 +106,16 @@ def _live(rows: list[OrderAnalyticsRow]) -> list[LiveOrder]:
     ]
 
 
-async def _assert_exact(store: Analytics, rows: list[OrderAnalyticsRow]) -> None:
-    expected = expected_answers(_live(rows), SEOUL, user_ids=(1, 2, 3))
+async def _assert_exact(
+    store: Analytics, rows: list[OrderAnalyticsRow], zone: ZoneInfo = SEOUL
+) -> None:
+    expected = expected_answers(_live(rows), zone, user_ids=(1, 2, 3))
     assert await store.queries.stats() == expected.stats
     assert await store.queries.daily_sales(*ALL_DAYS) == expected.daily
     assert await store.queries.order_status(*ALL_DAYS) == expected.statuses
-    week = (BASE - timedelta(days=1), BASE + timedelta(days=5))
-    assert await store.queries.hourly_sales(*week, limit=1000) == expected.hourly
+    created = [row.created_at for row in rows]
+    span = (min(created) - timedelta(days=1), max(created) + timedelta(days=1))
+    assert await store.queries.hourly_sales(*span, limit=10_000) == expected.hourly
     for user_id, user in expected.users.items():
         assert await store.queries.user_analytics(user_id) == user
 
@@ -229,3 +233,68 @@ async def test_rebuild_from_mysql_answers_what_mysql_says(
     assert await store.queries.order_status(*ALL_DAYS) == expected.statuses
     for user_id, user in expected.users.items():
         assert await store.queries.user_analytics(user_id) == user
+
+
+# A zone with daylight saving, one with a half-hour offset, and one with both.
+ZONES = ["America/New_York", "Asia/Kolkata", "Australia/Adelaide"]
+# Local days around midnight, the daylight-saving changes of 2026 among them.
+NEAR_MIDNIGHT_DAYS = [date(2026, 3, 8), date(2026, 4, 5), date(2026, 10, 4), date(2026, 11, 1)]
+
+
+def _orders_near_midnight(zone: ZoneInfo) -> list[OrderAnalyticsRow]:
+    """Orders a tenth of a second either side of local midnight, and at 01:30 and 02:30 local
+    (times a daylight-saving change repeats or skips), each later moved to another status."""
+    instants = []
+    for day in NEAR_MIDNIGHT_DAYS:
+        midnight = datetime.combine(day, time(0), zone)
+        instants += [midnight - timedelta(milliseconds=100), midnight + timedelta(milliseconds=100)]
+        instants += [datetime.combine(day, time(hour, 30), zone) for hour in (1, 2)]
+        instants += [datetime.combine(day, time(1, 30, fold=1), zone)]
+    rows = []
+    for index, local in enumerate(instants):
+        created_at = local.astimezone(UTC)
+        base = dict(
+            order_id=f"midnight-{index}",
+            user_id=1 + index % 3,
+            user_name="night owl",
+            total_amount=Decimal(1000 + index) / 100,
+            item_count=1,
+            product_ids=[101 + index % 5],
+            created_at=created_at,
+            updated_at=created_at,
+            deleted_at=None,
+            is_deleted=False,
+        )
+        rows.append(OrderAnalyticsRow(**base, status="PENDING", event_type="CREATED", version=1))
+        rows.append(OrderAnalyticsRow(**base, status="CONFIRMED", event_type="UPDATED", version=2))
+    return rows
+
+
+@pytest.fixture
+async def seoul_again(store: Analytics) -> AsyncIterator[None]:
+    """The session's engine is bucketed in SEOUL again afterwards (another rebuild)."""
+    yield
+    await Analytics.on(store.schema.clickhouse).schema.ensure()
+
+
+@pytest.mark.parametrize("zone", [ZoneInfo(key) for key in ZONES], ids=ZONES)
+async def test_a_new_analytics_tz_rebuilds_every_bucket(
+    store: Analytics, seoul_again: None, zone: ZoneInfo
+) -> None:
+    rows = _orders_near_midnight(zone)
+    await _empty(store)
+    for version in (1, 2):
+        await store.ledger.apply([row for row in rows if row.version == version])
+    await _assert_exact(store, rows, SEOUL)
+
+    # The worker restarted with ANALYTICS_TZ=zone: the same ledger, bucketed anew.
+    restarted = Analytics.on(store.schema.clickhouse, zone)
+    await restarted.schema.ensure()
+    await _assert_exact(restarted, rows, zone)
+    # New orders after the change land in the new zone's buckets too.
+    later = [
+        OrderAnalyticsRow(**{**row.asdict(), "order_id": f"{row.order_id}-later"})
+        for row in rows[:4]
+    ]
+    await restarted.ledger.apply(later)
+    await _assert_exact(restarted, rows + later, zone)

@@ -1,15 +1,18 @@
 """The relay's rules against real MariaDB, with a fake broker: nothing skipped (even a row that
-commits late with a lower id), nothing marked before its ack, failures retried with backoff."""
+commits late with a lower id), nothing marked before its ack, failures retried with backoff;
+the cleanup deletes relayed rows only, and only after a day."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ecommerce_stream.events.records import OrderStatusChanged
 from ecommerce_stream.outbox import repository as outbox
 from ecommerce_stream.outbox.relay import OutboxRelay
+from ecommerce_stream.outbox.timers import PROCESSED_RETENTION
 from ecommerce_stream.stores.mysql import MySQL
 from tests.conftest import poll
 from tests.events_support import order_event
@@ -157,3 +160,25 @@ async def test_a_poll_during_a_pass_returns_at_once_and_the_pass_takes_the_new_r
     broker.release.set()
     assert await running == 2, "the running pass went round again for the row written meanwhile"
     assert [order_id for order_id, _ in broker.published] == ["first", "second"]
+
+
+async def test_the_cleanup_deletes_only_rows_relayed_more_than_a_day_ago(
+    scratch_mysql: MySQL,
+) -> None:
+    relay = OutboxRelay(scratch_mysql, FakeBroker().publish, batch_size=10, is_leader=lambda: True)
+    await _write(scratch_mysql, "relayed-25h", "relayed-23h", "pending-3d", "failing-3d")
+    # Ages as the rows would have them; the unrelayed ones are old too, and kept.
+    await scratch_mysql.fetch_all(
+        "UPDATE outbox SET created_at = UTC_TIMESTAMP(6) - INTERVAL 3 DAY,"
+        " processed = aggregate_id LIKE 'relayed-%%',"
+        " processed_at = CASE aggregate_id"
+        "  WHEN 'relayed-25h' THEN UTC_TIMESTAMP(6) - INTERVAL 25 HOUR"
+        "  WHEN 'relayed-23h' THEN UTC_TIMESTAMP(6) - INTERVAL 23 HOUR END,"
+        " attempts = IF(aggregate_id = 'failing-3d', 9, 0)"
+    )
+
+    assert await relay.delete_processed(PROCESSED_RETENTION) == 1
+
+    left = await scratch_mysql.fetch_all("SELECT aggregate_id FROM outbox ORDER BY aggregate_id")
+    assert [row["aggregate_id"] for row in left] == ["failing-3d", "pending-3d", "relayed-23h"]
+    assert timedelta(days=1) == PROCESSED_RETENTION

@@ -131,3 +131,33 @@ def test_only_processes_with_a_stream_role_join_the_stream_group(
     settings = Settings(_env_file=None)
     assert settings.joins_stream_group is in_stream_group
     assert settings.faust_app_id == app_id
+
+
+# Each bounded setting: values just outside its bounds (refused) and at them (accepted).
+BOUNDS = [
+    ("PORT", ["0", "65536", "-1"], ["1", "65535"]),
+    ("MYSQL_PORT", ["0", "65536"], ["1", "65535"]),
+    ("MYSQL_POOL_SIZE", ["0"], ["1"]),
+    ("KAFKA_TOPIC_PARTITIONS", ["0"], ["1"]),
+    ("KAFKA_REPLICATION_FACTOR", ["0"], ["1"]),
+    ("KAFKA_FETCH_MAX_WAIT_MS", ["0", "1501"], ["1", "1500"]),
+    ("OUTBOX_BATCH_SIZE", ["0", "10001"], ["1", "10000"]),
+    ("SINK_BATCH_SIZE", ["0"], ["1"]),
+    ("OUTBOX_POLLING_INTERVAL", ["0", "-0.5"], ["0.001"]),
+    ("OUTBOX_AUDIT_INTERVAL", ["0"], ["0.001"]),
+    ("SINK_BATCH_SECONDS", ["0"], ["0.001"]),
+    ("SOFT_DELETE_RETENTION_DAYS", ["-1"], ["0"]),
+]
+
+
+@pytest.mark.parametrize(("name", "refused", "accepted"), BOUNDS, ids=[b[0] for b in BOUNDS])
+def test_settings_are_checked_at_their_bounds(
+    monkeypatch: pytest.MonkeyPatch, name: str, refused: list[str], accepted: list[str]
+) -> None:
+    for value in refused:
+        monkeypatch.setenv(name, value)
+        with pytest.raises(ValidationError, match=name.lower()):
+            Settings(_env_file=None)
+    for value in accepted:
+        monkeypatch.setenv(name, value)
+        assert getattr(Settings(_env_file=None), name.lower()) == float(value)

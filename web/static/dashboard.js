@@ -368,8 +368,9 @@ function every(ms, task) {
 function start() {
   const charts = createCharts();
   if (!charts) {
-    for (const box of document.querySelectorAll(".chart-box")) {
-      box.replaceChildren(el("p", { class: "chart-empty" }, "Charts are unavailable: the Chart.js library is not installed (run make install)."));
+    // Only the canvases go: the "no orders" notes beside them are still kept up to date.
+    for (const canvas of document.querySelectorAll(".chart-box canvas")) {
+      canvas.replaceWith(el("p", { class: "chart-empty" }, "Charts are unavailable: the Chart.js library is not installed (run make install)."));
     }
   }
   const refreshNow = () => refreshSales(charts);

@@ -95,6 +95,45 @@ async def _updated_in_place(dashboard: Page) -> bool:
     )
 
 
+async def _charts_match_the_api(dashboard: Page, http: aiohttp.ClientSession) -> None:
+    """Each chart shows what the API answers for it: the daily chart the orders and revenue of
+    the range's days, the hourly one those of the last 24 hours, the doughnut each status."""
+    start = await dashboard.locator("#start").input_value()
+    end = await dashboard.locator("#end").input_value()
+    days = f"startDate={start}&endDate={end}"
+
+    async def agree() -> bool:
+        daily = await _get(http, f"/api/analytics/daily-sales?{days}")
+        hourly = await _get(http, "/api/analytics/hourly-sales")
+        statuses = await _get(http, f"/api/analytics/order-status?{days}")
+        shown = await dashboard.evaluate(
+            """() => {
+                const sum = (data) => data.reduce((total, value) => total + value, 0);
+                const [daily, hourly, status] = window.charts;
+                const sales = (chart) => [sum(chart.data.datasets[0].data),
+                                          sum(chart.data.datasets[1].data).toFixed(2)];
+                return {
+                    daily: sales(daily),
+                    hourly: sales(hourly),
+                    statuses: Object.fromEntries(status.data.labels.map(
+                        (label, i) => [label.toUpperCase(), status.data.datasets[0].data[i]])),
+                };
+            }"""
+        )
+
+        def sales(rows: list[dict[str, Any]], revenue: str) -> list[Any]:
+            total = sum((Decimal(str(row[revenue])) for row in rows), Decimal(0))
+            return [sum(row["orderCount"] for row in rows), f"{total:.2f}"]
+
+        return bool(
+            shown["daily"] == sales(daily, "totalRevenue")
+            and shown["hourly"] == sales(hourly, "totalRevenue")
+            and shown["statuses"] == {row["status"]: row["orderCount"] for row in statuses}
+        )
+
+    await poll(agree, timeout=20, interval=0.2)
+
+
 async def _expect_figures(dashboard: Page, orders: int, revenue: Decimal) -> None:
     await expect(dashboard.locator("#kpi-orders")).to_have_attribute("data-value", str(orders))
     assert await _figures(dashboard) == (orders, revenue)
@@ -136,6 +175,7 @@ async def test_an_order_placed_in_the_shop_raises_the_dashboard_by_exactly_that_
         "() => JSON.stringify(window.charts[0].data.datasets[0].data) !== window.dailyData"
     )
     assert await _updated_in_place(dashboard)
+    await _charts_match_the_api(dashboard, http)
     # Still exactly one order once everything has arrived: the double click made no second.
     assert await _settled_figures(http, mysql, dashboard) == (
         orders_before + 1,
