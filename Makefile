@@ -19,6 +19,8 @@ ifeq ($(PROFILE),test)
   MYSQL_PORT := $(shell echo $$(( 3317 + $(TEST_SLOT) )))
   KAFKA_PORT := $(shell echo $$(( 19092 + 100 * $(TEST_SLOT) )))
   PORT       := $(shell echo $$(( 3100 + $(TEST_SLOT) )))
+  # The Prometheus the integration test starts against this stack (tests/integration).
+  export PROMETHEUS_PORT := $(shell echo $$(( 9190 + $(TEST_SLOT) )))
   # Fixed tokens for the admin API and status change tests; `make run` takes ADMIN_TOKEN and
   # SERVICE_TOKEN from the environment.
   export ADMIN_TOKEN := test-admin-token
@@ -63,7 +65,8 @@ help:
 	@echo "make test   the same stack on its own ports and data, then the whole test suite"
 	@echo "make bench  benchmarks on their own stack, beside the original design and raw limits"
 	@echo "            (BENCH_QUICK=1: a quick run; results in bench/results/)"
-	@echo "make lint   ruff, mypy and the architecture's import contracts (lint-imports)"
+	@echo "make lint   ruff, mypy, the architecture's import contracts (lint-imports) and the"
+	@echo "            Prometheus configuration and alert rules (promtool)"
 	@echo "make test-faults   the fault drills on a 3-broker stack (CI runs them after make test)"
 	@echo "make churn-drill    the rebalancing drill RUNS times (10) with the outbox audit off"
 
@@ -129,3 +132,5 @@ lint: install
 	$(VENV)/bin/ruff check ecommerce_stream bench tests
 	$(VENV)/bin/ruff format --check ecommerce_stream bench tests
 	$(VENV)/bin/mypy
+	promtool check config ops/prometheus/prometheus.yml
+	promtool check rules ops/prometheus/alerts.yml

@@ -18,6 +18,7 @@ from ecommerce_stream.settings import get_settings
 from ecommerce_stream.stores.kafka import Transport as KafkaTransport
 from ecommerce_stream.web.errors import json_errors, serve_parser_errors_as_json, server_log
 from ecommerce_stream.web.http import IDLE_CONNECTION_TIMEOUT_SECONDS, MAX_REQUEST_BODY_BYTES
+from ecommerce_stream.web.request_metrics import count_requests
 
 settings = get_settings()
 
@@ -102,7 +103,8 @@ app = App(
     web_host="localhost",
     web_application_options={
         "client_max_size": MAX_REQUEST_BODY_BYTES,
-        "middlewares": [json_errors],
+        # Outermost first: the request metrics see the answer json_errors makes of an error.
+        "middlewares": [count_requests, json_errors],
         "handler_args": {
             # aiohttp's default (an hour) would let a client hold a connection that long by
             # sending its headers byte by byte, or nothing at all.
