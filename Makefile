@@ -25,6 +25,9 @@ ifeq ($(PROFILE),test)
   # SERVICE_TOKEN from the environment.
   export ADMIN_TOKEN := test-admin-token
   export SERVICE_TOKEN := test-service-token
+  # Named admins ada (two tokens: a rotation) and grace: the SHA-256 of the tokens in
+  # tests/orders_support.py (NAMED_ADMIN_TOKENS), which a test checks.
+  export ADMIN_TOKEN_HASHES := {"ada":["c622d732cce1bb7365f89d48d360872a0daf582ee96b8fb77720d200e311f671","048b0314663b2f6372dd356304e2ae34e0e60aa5d81c3ddd85ee4bbbdcd05024"],"grace":["18a2f198c262bf818bbb92f0a623f4899857688c7de91047e9c32d4e434147ac"]}
   # Secrets no log line contains by chance, so tests/security can search the logs for them.
   export MYSQL_PASSWORD := test-mysql-secret
   export CLICKHOUSE_PASSWORD := test-clickhouse-secret
