@@ -14,6 +14,12 @@ HASH = "a" * 64
 OTHER_HASH = "b" * 64
 
 
+@pytest.fixture(autouse=True)
+def _no_admins_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # pydantic-settings merges a dict given here with the environment's (make test sets one).
+    monkeypatch.delenv("ADMIN_TOKEN_HASHES", raising=False)
+
+
 def test_read_from_the_environment_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADMIN_TOKEN_HASHES", f'{{"ada": ["{HASH}", "{OTHER_HASH}"]}}')
     assert Settings(_env_file=None).admin_token_hashes == {"ada": [HASH, OTHER_HASH]}
