@@ -19,10 +19,15 @@ ifeq ($(PROFILE),test)
   MYSQL_PORT := $(shell echo $$(( 3317 + $(TEST_SLOT) )))
   KAFKA_PORT := $(shell echo $$(( 19092 + 100 * $(TEST_SLOT) )))
   PORT       := $(shell echo $$(( 3100 + $(TEST_SLOT) )))
+  # The Prometheus the integration test starts against this stack (tests/integration).
+  export PROMETHEUS_PORT := $(shell echo $$(( 9190 + $(TEST_SLOT) )))
   # Fixed tokens for the admin API and status change tests; `make run` takes ADMIN_TOKEN and
   # SERVICE_TOKEN from the environment.
   export ADMIN_TOKEN := test-admin-token
   export SERVICE_TOKEN := test-service-token
+  # Named admins ada (two tokens: a rotation) and grace: the SHA-256 of the tokens in
+  # tests/orders_support.py (NAMED_ADMIN_TOKENS), which a test checks.
+  export ADMIN_TOKEN_HASHES := {"ada":["c622d732cce1bb7365f89d48d360872a0daf582ee96b8fb77720d200e311f671","048b0314663b2f6372dd356304e2ae34e0e60aa5d81c3ddd85ee4bbbdcd05024"],"grace":["18a2f198c262bf818bbb92f0a623f4899857688c7de91047e9c32d4e434147ac"]}
   # Secrets no log line contains by chance, so tests/security can search the logs for them.
   export MYSQL_PASSWORD := test-mysql-secret
   export CLICKHOUSE_PASSWORD := test-clickhouse-secret
@@ -67,7 +72,8 @@ help:
 	@echo "make test   the same stack on its own ports and data, then the whole test suite"
 	@echo "make bench  benchmarks on their own stack, beside the original design and raw limits"
 	@echo "            (BENCH_QUICK=1: a quick run; results in bench/results/)"
-	@echo "make lint   ruff, mypy and the architecture's import contracts (lint-imports)"
+	@echo "make lint   ruff, mypy, the architecture's import contracts (lint-imports) and the"
+	@echo "            Prometheus configuration and alert rules (promtool)"
 	@echo "make test-faults   the fault drills on a 3-broker stack (CI runs them after make test)"
 	@echo "make churn-drill    the rebalancing drill RUNS times (10) with the outbox audit off"
 
@@ -133,3 +139,5 @@ lint: install
 	$(VENV)/bin/ruff check ecommerce_stream bench tests
 	$(VENV)/bin/ruff format --check ecommerce_stream bench tests
 	$(VENV)/bin/mypy
+	promtool check config ops/prometheus/prometheus.yml
+	promtool check rules ops/prometheus/alerts.yml

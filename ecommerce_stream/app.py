@@ -20,6 +20,7 @@ from ecommerce_stream.settings import Role, get_settings
 from ecommerce_stream.stores.kafka import Transport as KafkaTransport
 from ecommerce_stream.web.errors import json_errors, serve_parser_errors_as_json, server_log
 from ecommerce_stream.web.http import IDLE_CONNECTION_TIMEOUT_SECONDS, MAX_REQUEST_BODY_BYTES
+from ecommerce_stream.web.request_metrics import count_requests
 
 settings = get_settings()
 FunctionT = TypeVar("FunctionT")
@@ -39,9 +40,9 @@ def _left_out(function: FunctionT) -> FunctionT:
 class App(faust.App):
     """Faust's App, with two additions:
 
-    - every agent, task, timer and table names the role it belongs to, and is defined only in
-      a process that runs that role (`ROLES`); elsewhere the function stays a plain function
-      and no topic or changelog of it is subscribed;
+    - every agent, task, timer and table names the role it belongs to (None: every process),
+      and is defined only in a process that runs that role (`ROLES`); elsewhere the function
+      stays a plain function and no topic or changelog of it is subscribed;
     - it remembers every timer it defines (Faust keeps them as anonymous tasks), so
       `ecommerce-stream agents` lists them all without a hand-kept list."""
 
@@ -82,13 +83,13 @@ class App(faust.App):
         self,
         interval: Seconds,
         *,
-        role: Role,
+        role: Role | None,
         on_leader: bool = False,
         traced: bool = True,
         name: str | None = None,
         max_drift_correction: float = 0.1,
     ) -> Callable[..., Any]:
-        if not self.runs(role):
+        if role is not None and not self.runs(role):
             return _left_out
         define = super().timer(
             interval,
@@ -158,7 +159,8 @@ app = App(
     web_host="localhost",
     web_application_options={
         "client_max_size": MAX_REQUEST_BODY_BYTES,
-        "middlewares": [json_errors],
+        # Outermost first: the request metrics see the answer json_errors makes of an error.
+        "middlewares": [count_requests, json_errors],
         "handler_args": {
             # aiohttp's default (an hour) would let a client hold a connection that long by
             # sending its headers byte by byte, or nothing at all.

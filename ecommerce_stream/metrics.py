@@ -1,5 +1,7 @@
-"""Prometheus metrics of the pipeline and the analytics API. They live in prometheus_client's
-default registry and are served, beside Faust's own stream metrics, at `/metrics`."""
+"""Prometheus metrics of the pipeline, the stores and the HTTP API. They live in
+prometheus_client's default registry and are served, beside Faust's own stream metrics, at
+`/metrics`. The alert rules and the Grafana dashboard in ops/ query them by these names (a test
+checks that every name they use is served)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,25 @@ freshness_seconds = Gauge(
     "ecommerce_freshness_seconds",
     "Age of the oldest committed order change not yet visible in ClickHouse (0: all visible).",
 )
+# The figures of the dashboard's pipeline panel (GET /api/health), refreshed every second.
+dead_letter_topic_messages = Gauge(
+    "ecommerce_dead_letter_topic_messages",
+    "Messages in order.events.dlq, dead-lettered by any worker since the topic was created.",
+)
+events_relayed_again = Gauge(
+    "ecommerce_events_relayed_again",
+    "Events the outbox audit found missing from ClickHouse and relayed again, by any worker.",
+)
+newest_analytics_row_age_seconds = Gauge(
+    "ecommerce_newest_analytics_row_age_seconds", "Age of the newest row in ClickHouse."
+)
+store_up = Gauge(
+    "ecommerce_store_up", "1 while the store answers this worker's health probe, else 0.", ["store"]
+)
+worker_ready = Gauge(
+    "ecommerce_worker_ready", "1 once partitions are assigned and no rebalance runs, else 0."
+)
+
 dead_letters = Counter(
     "ecommerce_dead_letters", "Messages of order.events sent to order.events.dlq."
 )
@@ -61,4 +82,22 @@ kafka_offset_jumps = Counter(
     "Records that arrived ahead of their partition's next unread offset: read_again (the"
     " partition was sought back) or hole (the log no longer holds the offsets passed over).",
     ["topic", "outcome"],
+)
+
+# Every answer of the HTTP server, by route template (bounded: an unknown path is "unmatched"),
+# method and status; Faust's own request latency histogram does not time the request.
+http_requests = Counter(
+    "ecommerce_http_requests", "HTTP answers sent.", ["route", "method", "status"]
+)
+# Unlabelled, so it exists (at 0) from the start: an alert on the increase of a labelled series
+# would miss the first error of each new route. 503 is left out: it says a store is unavailable
+# or the worker is starting, which ecommerce_store_up and `up` report.
+http_server_errors = Counter(
+    "ecommerce_http_server_errors", "HTTP answers with a 5xx status other than 503."
+)
+http_request_seconds = Histogram(
+    "ecommerce_http_request_seconds",
+    "From the request's arrival at the app to its answer.",
+    ["route", "method"],
+    buckets=SECONDS,
 )

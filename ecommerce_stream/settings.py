@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, StringConstraints, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +30,16 @@ ALL_ROLES = frozenset(Role)
 # Roles that consume or lead in the stream consumer group; a process with none of them stays
 # out of it, so that it can never be the group's leader (whose relay it would not run).
 STREAM_ROLES = frozenset({Role.RELAY, Role.TRANSFORM, Role.SINK})
+
+
+# What names an admin (X-Admin-Id, ADMIN_TOKEN_HASHES): printable ASCII without leading or
+# trailing blanks; 100 is the width of orders.deleted_by.
+ADMIN_ID_PATTERN = r"^[!-~](?:[ -~]*[!-~])?$"
+AdminName = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=ADMIN_ID_PATTERN)
+]
+# The SHA-256 of an admin's bearer token, in lowercase hex (`ecommerce-stream admin-token`).
+TokenHash = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
 class Settings(BaseSettings):
@@ -100,6 +110,11 @@ class Settings(BaseSettings):
     )
 
     admin_token: SecretStr = SecretStr("")
+    admin_token_hashes: dict[AdminName, list[TokenHash]] = Field(
+        default_factory=dict,
+        description="Named admins, as JSON: each name with the SHA-256 of each of its bearer"
+        " tokens (several allow a rotation). Such a token acts as its admin alone.",
+    )
     service_token: SecretStr = Field(
         SecretStr(""),
         description="Bearer token of trusted services (load generators, back offices): may"
@@ -146,10 +161,23 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("admin_token_hashes")
+    @classmethod
+    def _one_admin_per_token(cls, admins: dict[str, list[str]]) -> dict[str, list[str]]:
+        hashes = [digest for digests in admins.values() for digest in digests]
+        if len(set(hashes)) < len(hashes):
+            raise ValueError("a token hash is listed twice: a token acts for one admin only")
+        if any(not digests for digests in admins.values()):
+            raise ValueError("every admin needs at least one token hash")
+        return admins
+
     @model_validator(mode="after")
     def _production_needs_an_admin_token(self) -> Settings:
-        if self.environment == "production" and not self.admin_token.get_secret_value():
-            raise ValueError("ADMIN_TOKEN must be set when ENVIRONMENT=production")
+        has_admins = self.admin_token.get_secret_value() or self.admin_token_hashes
+        if self.environment == "production" and not has_admins:
+            raise ValueError(
+                "ADMIN_TOKEN or ADMIN_TOKEN_HASHES must be set when ENVIRONMENT=production"
+            )
         if self.environment == "production" and not self.status_changes_need_token:
             raise ValueError("STATUS_CHANGES_NEED_TOKEN=false is for demos, not production")
         return self

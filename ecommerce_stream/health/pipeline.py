@@ -8,12 +8,11 @@ import logging
 import time
 from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from ecommerce_stream import metrics
 from ecommerce_stream.app import app, settings
 from ecommerce_stream.outbox import repository as outbox
-from ecommerce_stream.settings import Role
 from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ, ORDERS_ANALYTICS, partitions_of
 from ecommerce_stream.wire import ApiModel, UtcTimestamp
 from ecommerce_stream.wiring import (
@@ -212,13 +211,23 @@ class _Latest:
 latest = _Latest()
 
 
-async def health() -> Health:
+class StoreStatuses(NamedTuple):
+    mysql: StoreStatus
+    kafka: StoreStatus
+    clickhouse: StoreStatus
+
+
+async def store_statuses() -> StoreStatuses:
     (mysql_status, _), (kafka_status, _), (clickhouse_status, _) = await asyncio.gather(
         _check(mysql.fetch_one("SELECT 1")), _check(_kafka_brokers()), _check(_clickhouse_version())
     )
+    return StoreStatuses(mysql_status, kafka_status, clickhouse_status)
+
+
+async def health() -> Health:
+    stores = await store_statuses()
     worker = _worker_status()
-    statuses = (worker, mysql_status, kafka_status, clickhouse_status)
-    serving = all(s.status == "ok" for s in statuses)
+    serving = all(s.status == "ok" for s in (worker, *stores))
     figures = await latest.get()
     raised = alarms(figures, datetime.now(UTC))
     return Health(
@@ -226,21 +235,30 @@ async def health() -> Health:
         serving=serving,
         alarms=raised,
         worker=worker,
-        mysql=mysql_status,
-        kafka=kafka_status,
-        clickhouse=clickhouse_status,
+        mysql=stores.mysql,
+        kafka=stores.kafka,
+        clickhouse=stores.clickhouse,
         pipeline=figures,
     )
 
 
-@app.timer(interval=1.0, role=Role.SINK)
+@app.timer(interval=1.0, role=None)
 async def refresh_pipeline_gauges() -> None:
-    """Prometheus scrapes synchronously: keep the gauges that need a query up to date."""
-    figures = await latest.refresh()
+    """Prometheus scrapes synchronously: keep the gauges that need a query up to date. They are
+    the figures of GET /api/health, so Grafana shows what the dashboard's pipeline panel does.
+    Every process keeps them: its own store probes, and (outside the stream group) the
+    pipeline figures of the stream worker it reports."""
+    figures, stores = await asyncio.gather(latest.refresh(), store_statuses())
     for gauge, value in (
         (metrics.outbox_backlog, figures.outbox_backlog),
         (metrics.consumer_lag, figures.consumer_lag),
         (metrics.freshness_seconds, figures.freshness_seconds),
+        (metrics.dead_letter_topic_messages, figures.dead_letters),
+        (metrics.events_relayed_again, figures.events_relayed_again),
+        (metrics.newest_analytics_row_age_seconds, figures.newest_analytics_row_age_seconds),
     ):
-        if value is not None:
+        if value is not None:  # a probe that failed leaves the last value; store_up says why
             gauge.set(value)
+    for name, status in stores._asdict().items():
+        metrics.store_up.labels(store=name).set(status.status == "ok")
+    metrics.worker_ready.set(_worker_status().status == "ok")

@@ -11,12 +11,19 @@ from types import SimpleNamespace
 import aiohttp
 import pytest
 from multidict import CIMultiDict
+from pydantic import SecretStr
 
 from ecommerce_stream.errors import Forbidden
 from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
 from ecommerce_stream.web import auth
-from tests.orders_support import admin_headers, create_order, events_of, table_counts
+from tests.orders_support import (
+    NAMED_ADMIN_TOKENS,
+    admin_headers,
+    create_order,
+    events_of,
+    table_counts,
+)
 
 
 def _request(authorization: str) -> SimpleNamespace:
@@ -25,27 +32,52 @@ def _request(authorization: str) -> SimpleNamespace:
     )
 
 
+def _recording_compare_digest(
+    monkeypatch: pytest.MonkeyPatch, verdict: bool
+) -> list[tuple[bytes, bytes]]:
+    """Replace hmac.compare_digest by one answering `verdict`; the list of what it compared."""
+    compared: list[tuple[bytes, bytes]] = []
+
+    def compare_digest(presented: bytes, expected: bytes) -> bool:
+        compared.append((presented, expected))
+        return verdict
+
+    monkeypatch.setattr(auth.hmac, "compare_digest", compare_digest)
+    return compared
+
+
 def test_only_a_constant_time_comparison_decides_on_the_token(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    shared_only = settings.model_copy(update={"admin_token_hashes": {}})
     token = settings.admin_token.get_secret_value()
-    compared: list[tuple[bytes, bytes]] = []
-
-    def compare_digest_answering(verdict: bool):  # type: ignore[no-untyped-def]
-        def compare_digest(presented: bytes, expected: bytes) -> bool:
-            compared.append((presented, expected))
-            return verdict
-
-        return compare_digest
-
     # If anything but hmac.compare_digest (say, ==) took part, one of these would go the other way.
-    monkeypatch.setattr(auth.hmac, "compare_digest", compare_digest_answering(False))
+    compared = _recording_compare_digest(monkeypatch, False)
     with pytest.raises(Forbidden):
-        auth.acting_admin(_request(f"Bearer {token}"))
-    monkeypatch.setattr(auth.hmac, "compare_digest", compare_digest_answering(True))
-    assert auth.acting_admin(_request("Bearer not-the-token")) == "alice"
+        auth.acting_admin(_request(f"Bearer {token}"), shared_only)
+    _recording_compare_digest(monkeypatch, True)
+    assert auth.acting_admin(_request("Bearer not-the-token"), shared_only) == "alice"
+    assert compared == [(token.encode(), token.encode())]
 
-    assert compared == [(token.encode(), token.encode()), (b"not-the-token", token.encode())]
+
+def test_a_named_admins_token_is_compared_with_every_hash_by_compare_digest_alone(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    named_only = settings.model_copy(update={"admin_token": SecretStr("")})
+    admins = settings.admin_token_hashes
+    hashes = [digest.encode() for digests in admins.values() for digest in digests]
+    assert len(hashes) >= 3, "the test profile (Makefile) sets ADMIN_TOKEN_HASHES"
+    (token, *_) = NAMED_ADMIN_TOKENS["ada"]
+    request = SimpleNamespace(headers=CIMultiDict({"Authorization": f"Bearer {token}"}))
+    compared = _recording_compare_digest(monkeypatch, False)
+    with pytest.raises(Forbidden):
+        auth.acting_admin(request, named_only)
+    # Every hash, the matching one first included: the time taken says nothing of which matched.
+    digest = auth.token_hash(token.encode()).encode()
+    assert compared == [(digest, expected) for expected in hashes]
+    _recording_compare_digest(monkeypatch, True)
+    wrong = SimpleNamespace(headers=CIMultiDict({"Authorization": "Bearer not-a-token"}))
+    assert auth.acting_admin(wrong, named_only) == next(iter(admins))
 
 
 async def test_a_401_says_a_bearer_token_is_needed(http: aiohttp.ClientSession) -> None:

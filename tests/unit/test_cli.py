@@ -13,6 +13,7 @@ from ecommerce_stream.settings import PROJECT_ROOT
 CLI = str(PROJECT_ROOT / ".venv" / "bin" / "ecommerce-stream")
 # Registered by the domain packages (beside Faust's own commands, which `agents` replaces).
 PROJECT_COMMANDS = {"agents", "migrate", "seed", "purge-deleted", "reconcile", "rebuild-analytics"}
+PROJECT_COMMANDS |= {"admin-token"}
 
 
 PIPELINE = {

@@ -1,9 +1,12 @@
 """docker-compose.yml cannot run here, so this keeps it honest: the app's services set every
 setting the code reads, their roles make up the whole pipeline, and hosts, ports, credentials
-and topics agree across services."""
+and topics agree across services; Prometheus scrapes every app process and loads the alert
+rules, Grafana is given Prometheus and the dashboard (the files under ops/ they are mounted)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -119,3 +122,58 @@ def test_clickhouse_server_agrees(compose: dict[str, Any], app_env: dict[str, st
 def test_app_port_is_published(compose: dict[str, Any], app_env: dict[str, str]) -> None:
     published = [mapping.split(":")[-1] for mapping in compose["services"]["api"]["ports"]]
     assert app_env["PORT"] in published
+
+
+def _mounted(service: dict[str, Any], container_path: str) -> Path:
+    """The folder of the checkout a service sees at `container_path` (a bind mount of ours)."""
+    for volume in service["volumes"]:
+        source, target, *_ = volume.split(":")
+        if source.startswith("./") and container_path.startswith(target):
+            return PROJECT_ROOT / source / Path(container_path).relative_to(target)
+    raise AssertionError(f"nothing of the checkout is mounted at {container_path}")
+
+
+def _command_option(service: dict[str, Any], name: str) -> str:
+    (value,) = [arg.split("=", 1)[1] for arg in service["command"] if arg.startswith(f"{name}=")]
+    return str(value)
+
+
+def test_prometheus_scrapes_the_app_and_loads_the_alert_rules(
+    compose: dict[str, Any], app_env: dict[str, str]
+) -> None:
+    prometheus = compose["services"]["prometheus"]
+    config_path = _mounted(prometheus, _command_option(prometheus, "--config.file"))
+    config = yaml.safe_load(config_path.read_text())
+    # Every replica of each app service, by DNS, on the port the app serves.
+    scraped = {
+        name: (lookup["type"], lookup["port"])
+        for job in config["scrape_configs"]
+        for lookup in job["dns_sd_configs"]
+        for name in lookup["names"]
+    }
+    assert scraped == {service: ("A", int(app_env["PORT"])) for service in APP_SERVICES}
+    # The alert rules select the app by this prefix (ops/prometheus/alerts.yml).
+    assert all(job["job_name"].startswith("ecommerce-stream") for job in config["scrape_configs"])
+    for rule_file in config["rule_files"]:
+        assert (config_path.parent / rule_file).is_file(), rule_file
+    assert config["rule_files"], "the alert rules must be loaded"
+
+
+def test_grafana_provisions_prometheus_and_the_dashboard(compose: dict[str, Any]) -> None:
+    grafana = compose["services"]["grafana"]
+    provisioning = _mounted(grafana, "/etc/grafana/provisioning")
+    datasources = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())
+    (source,) = datasources["datasources"]
+    url = urlparse(source["url"])
+    assert url.hostname in compose["services"]
+    assert f"{url.port}:{url.port}" in compose["services"][url.hostname or ""]["ports"]
+    providers = yaml.safe_load((provisioning / "dashboards" / "ecommerce-stream.yml").read_text())
+    (provider,) = providers["providers"]
+    dashboards = list(_mounted(grafana, provider["options"]["path"]).glob("*.json"))
+    assert [path.name for path in dashboards] == ["ecommerce-stream.json"]
+    panels = json.loads(dashboards[0].read_text())["panels"]
+    queried = [panel for panel in panels if panel["type"] != "row"]
+    assert queried
+    for panel in queried:
+        assert panel["datasource"]["uid"] == source["uid"], panel["title"]
+        assert all(target["datasource"]["uid"] == source["uid"] for target in panel["targets"])
