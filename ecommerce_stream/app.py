@@ -69,6 +69,17 @@ class App(faust.App):
             return _left_out
         return super().task(fun, **options)
 
+    def page(  # type: ignore[override]
+        self, path: str, *, role: Role | None = None, **options: Any
+    ) -> Callable[..., Any]:
+        """A view of a role (None: every process, e.g. health and the analytics reads, which
+        a process without ClickHouse forwards; Faust's own pages) is served only where the
+        role runs."""
+        if role is not None and not self.runs(role):
+            return _left_out
+        define: Callable[..., Any] = super().page(path, **options)
+        return define
+
     def Table(  # type: ignore[override]  # the name is Faust's
         self, name: str, *, role: Role, **options: Any
     ) -> TableT[Any, Any]:
@@ -151,6 +162,7 @@ app = App(
     # The relay marks an outbox row processed on this ack: it must mean "replicated".
     producer_acks=-1,
     consumer_auto_offset_reset="earliest",
+    topic_disable_leader=not settings.stands_for_leader,
     consumer_group_instance_id=settings.kafka_group_instance_id or None,
     # A worker that died (kill -9) hands its partitions over after 10 s, not Faust's 60 s.
     broker_session_timeout=10.0,

@@ -153,6 +153,16 @@ class Settings(BaseSettings):
         return ",".join(sorted(names))
 
     @model_validator(mode="after")
+    def _the_audit_reads_the_ledger(self) -> Settings:
+        if Role.RELAY in self.role_set and self.outbox_audit and not self.reads_clickhouse:
+            raise ValueError(
+                "the outbox audit of the relay role reads the ClickHouse ledger: with the"
+                " embedded chDB run the relay in the process that runs the sink, or set"
+                " CLICKHOUSE_HOST to a server (OUTBOX_AUDIT=false turns the audit off)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _analytics_reads_have_a_clickhouse(self) -> Settings:
         if Role.API in self.role_set and not self.reads_clickhouse and not self.stream_url:
             raise ValueError(
@@ -205,6 +215,13 @@ class Settings(BaseSettings):
     @property
     def joins_stream_group(self) -> bool:
         return bool(self.role_set & STREAM_ROLES)
+
+    @property
+    def stands_for_leader(self) -> bool:
+        """Whether the process takes part in its group's leader election. In the stream group
+        only relay processes do: the leader relays, so a member without the relay role must
+        never be elected (Faust elects among the members that read its leader topic)."""
+        return Role.RELAY in self.role_set or not self.joins_stream_group
 
     @property
     def faust_app_id(self) -> str:

@@ -73,7 +73,7 @@ class AnalyticsView(ApiView):
     forwarder = analytics_forwarder
 
 
-@app.page("/api/analytics/daily-sales")
+@app.page("/api/analytics/daily-sales", role=None)
 class DailySalesView(AnalyticsView):
     @endpoint(query=DateRangeQuery, responses={200: list[DailySales]})
     async def get(self, request: Request) -> Response:
@@ -84,7 +84,7 @@ class DailySalesView(AnalyticsView):
         )
 
 
-@app.page("/api/analytics/hourly-sales")
+@app.page("/api/analytics/hourly-sales", role=None)
 class HourlySalesView(AnalyticsView):
     @endpoint(query=HourlyQuery, responses={200: list[HourlySales]})
     async def get(self, request: Request) -> Response:
@@ -105,7 +105,7 @@ class HourlySalesView(AnalyticsView):
         return json_model(sales, adapter=_hourly)
 
 
-@app.page("/api/analytics/order-status")
+@app.page("/api/analytics/order-status", role=None)
 class StatusBreakdownView(AnalyticsView):
     @endpoint(query=DateRangeQuery, responses={200: list[StatusBreakdown]})
     async def get(self, request: Request) -> Response:
@@ -119,7 +119,7 @@ class StatusBreakdownView(AnalyticsView):
         )
 
 
-@app.page("/api/analytics/stats")
+@app.page("/api/analytics/stats", role=None)
 class StatsView(AnalyticsView):
     @endpoint(responses={200: Stats})
     async def get(self, request: Request) -> Response:
@@ -127,7 +127,7 @@ class StatsView(AnalyticsView):
         return json_model(await _timed("stats", queries.stats()))
 
 
-@app.page("/api/analytics/users/{user_id}")
+@app.page("/api/analytics/users/{user_id}", role=None)
 class UserAnalyticsView(AnalyticsView):
     @endpoint(path=UserPath, responses={200: UserAnalytics})
     async def get(self, request: Request, user_id: str) -> Response:
@@ -136,7 +136,7 @@ class UserAnalyticsView(AnalyticsView):
         return json_model(await _timed("users", queries.user_analytics(path.user_id)))
 
 
-@app.page("/api/analytics/health")
+@app.page("/api/analytics/health", role=None)
 class ClickHouseHealthView(AnalyticsView):
     @endpoint(responses={200: ClickHouseHealth, 503: ClickHouseHealth})
     async def get(self, request: Request) -> Response:
@@ -149,7 +149,7 @@ class ClickHouseHealthView(AnalyticsView):
         return json_model(health)
 
 
-@app.page("/api/analytics/versions/{order_id}")
+@app.page("/api/analytics/versions/{order_id}", role=None)
 class AppliedVersionView(ApiView):
     """The transformer's table: the last order version it turned into an analytics row."""
 

@@ -9,6 +9,7 @@ from ecommerce_stream.app import app
 from ecommerce_stream.catalog import repository as catalog
 from ecommerce_stream.catalog.schemas import Product, ProductPath, User
 from ecommerce_stream.errors import NotFound
+from ecommerce_stream.settings import Role
 from ecommerce_stream.web.http import ApiView, json_model, read_path
 from ecommerce_stream.web.openapi import endpoint
 from ecommerce_stream.wire import UserPath
@@ -18,7 +19,7 @@ _users = TypeAdapter(list[User])
 _products = TypeAdapter(list[Product])
 
 
-@app.page("/api/users")
+@app.page("/api/users", role=Role.API)
 class UsersView(ApiView):
     @endpoint(responses={200: list[User]})
     async def get(self, request: Request) -> Response:
@@ -26,7 +27,7 @@ class UsersView(ApiView):
         return json_model(await catalog.list_users(mysql), adapter=_users)
 
 
-@app.page("/api/users/{user_id}")
+@app.page("/api/users/{user_id}", role=Role.API)
 class UserView(ApiView):
     @endpoint(path=UserPath, responses={200: User}, errors=[NotFound])
     async def get(self, request: Request, user_id: str) -> Response:
@@ -38,7 +39,7 @@ class UserView(ApiView):
         return json_model(user)
 
 
-@app.page("/api/products")
+@app.page("/api/products", role=Role.API)
 class ProductsView(ApiView):
     @endpoint(responses={200: list[Product]})
     async def get(self, request: Request) -> Response:
@@ -46,7 +47,7 @@ class ProductsView(ApiView):
         return json_model(await catalog.list_products(mysql), adapter=_products)
 
 
-@app.page("/api/products/{product_id}")
+@app.page("/api/products/{product_id}", role=Role.API)
 class ProductView(ApiView):
     @endpoint(path=ProductPath, responses={200: Product}, errors=[NotFound])
     async def get(self, request: Request, product_id: str) -> Response:

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, TypeVar
 from ecommerce_stream import metrics
 from ecommerce_stream.app import app, settings
 from ecommerce_stream.outbox import repository as outbox
+from ecommerce_stream.stores.clickhouse import NoClickHouseHere
 from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ, ORDERS_ANALYTICS, partitions_of
 from ecommerce_stream.wire import ApiModel, UtcTimestamp
 from ecommerce_stream.wiring import (
@@ -32,8 +33,13 @@ AUDIT_ALARM_WINDOW = timedelta(hours=1)
 ValueT = TypeVar("ValueT")
 
 
+# A store this process does not use: ClickHouse in a process without the sink role when the
+# embedded chDB belongs to another (and no STREAM_URL to ask it through).
+UNUSED = "unused"
+
+
 class StoreStatus(ApiModel):
-    status: str  # "ok" | "down"
+    status: str  # "ok" | "down" | "unused"
     detail: str | None = None
 
 
@@ -73,6 +79,8 @@ class Health(ApiModel):
 async def _check(probe: Awaitable[ValueT]) -> tuple[StoreStatus, ValueT | None]:
     try:
         value = await asyncio.wait_for(probe, CHECK_TIMEOUT_SECONDS)
+    except NoClickHouseHere:
+        return StoreStatus(status=UNUSED, detail="ClickHouse is read by another process"), None
     except Exception as error:
         log.debug("health probe failed: %r", error)
         return StoreStatus(status="down", detail=type(error).__name__), None
@@ -227,7 +235,7 @@ async def store_statuses() -> StoreStatuses:
 async def health() -> Health:
     stores = await store_statuses()
     worker = _worker_status()
-    serving = all(s.status == "ok" for s in (worker, *stores))
+    serving = worker.status == "ok" and all(s.status in ("ok", UNUSED) for s in stores)
     figures = await latest.get()
     raised = alarms(figures, datetime.now(UTC))
     return Health(
@@ -260,5 +268,6 @@ async def refresh_pipeline_gauges() -> None:
         if value is not None:  # a probe that failed leaves the last value; store_up says why
             gauge.set(value)
     for name, status in stores._asdict().items():
-        metrics.store_up.labels(store=name).set(status.status == "ok")
+        if status.status != UNUSED:
+            metrics.store_up.labels(store=name).set(status.status == "ok")
     metrics.worker_ready.set(_worker_status().status == "ok")

@@ -10,7 +10,7 @@ from ecommerce_stream.web.http import json_model
 from ecommerce_stream.web.openapi import endpoint
 
 
-@app.page("/api/health")
+@app.page("/api/health", role=None)
 class HealthView(View):
     @endpoint(responses={200: Health, 503: Health})
     async def get(self, request: Request) -> Response:

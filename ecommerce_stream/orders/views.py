@@ -16,6 +16,7 @@ from ecommerce_stream.orders.schemas import (
     Order,
     Page,
 )
+from ecommerce_stream.settings import Role
 from ecommerce_stream.web.auth import acting_admin, require_status_authority
 from ecommerce_stream.web.http import (
     ApiView,
@@ -33,7 +34,7 @@ from ecommerce_stream.wiring import order_service as orders
 _order_list = TypeAdapter(list[Order])
 
 
-@app.page("/api/orders")
+@app.page("/api/orders", role=Role.API)
 class OrdersView(ApiView):
     @endpoint(
         body=CreateOrder,
@@ -56,7 +57,7 @@ class OrdersView(ApiView):
         return json_model(Order.of(order), status=201 if created else 200)
 
 
-@app.page("/api/orders/{order_id}")
+@app.page("/api/orders/{order_id}", role=Role.API)
 class OrderView(ApiView):
     @endpoint(path=OrderPath, responses={200: Order}, errors=[NotFound])
     async def get(self, request: Request, order_id: str) -> Response:
@@ -65,7 +66,7 @@ class OrderView(ApiView):
         return json_model(Order.of(order))
 
 
-@app.page("/api/orders/user/{user_id}")
+@app.page("/api/orders/user/{user_id}", role=Role.API)
 class UserOrdersView(ApiView):
     @endpoint(path=UserPath, query=Page, responses={200: list[Order]}, errors=[NotFound])
     async def get(self, request: Request, user_id: str) -> Response:
@@ -76,7 +77,7 @@ class UserOrdersView(ApiView):
         return json_model([Order.of(order) for order in listed], adapter=_order_list)
 
 
-@app.page("/api/orders/{order_id}/status")
+@app.page("/api/orders/{order_id}/status", role=Role.API)
 class OrderStatusView(ApiView):
     @endpoint(
         path=OrderPath,
@@ -95,7 +96,7 @@ class OrderStatusView(ApiView):
         return json_model(Order.of(await orders.change_status(path.order_id, body.status)))
 
 
-@app.page("/admin/orders/{order_id}")
+@app.page("/admin/orders/{order_id}", role=Role.API)
 class AdminOrderView(ApiView):
     @endpoint(path=OrderPath, admin=True, responses={200: AdminOrder}, errors=[NotFound])
     async def get(self, request: Request, order_id: str) -> Response:
@@ -112,7 +113,7 @@ class AdminOrderView(ApiView):
         return no_content()
 
 
-@app.page("/admin/orders/{order_id}/restore")
+@app.page("/admin/orders/{order_id}/restore", role=Role.API)
 class AdminRestoreView(ApiView):
     @endpoint(path=OrderPath, admin=True, responses={200: Order}, errors=[NotFound, Conflict, Gone])
     async def post(self, request: Request, order_id: str) -> Response:

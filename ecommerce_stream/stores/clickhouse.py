@@ -203,7 +203,39 @@ class ServerClickHouse(ClickHouse):
             self._client = None
 
 
+class NoClickHouseHere(RuntimeError):
+    """This process reads no ClickHouse: the embedded chDB belongs to the process that runs
+    the sink, and no server is configured."""
+
+
+class AbsentClickHouse(ClickHouse):
+    """Stands in a process without ClickHouse of its own (ROLES without the sink, no server):
+    every call fails at once, so the process never opens the embedded engine's directory,
+    which would take it from the process that owns it."""
+
+    @staticmethod
+    def _refuse() -> NoClickHouseHere:
+        return NoClickHouseHere(
+            "this process has no ClickHouse: with the embedded chDB only the process that runs"
+            " the sink reads it (ROLES); set CLICKHOUSE_HOST to share a server"
+        )
+
+    def _execute_blocking(self, sql: str) -> None:
+        raise self._refuse()
+
+    def _query_blocking(self, sql: str) -> bytes:
+        raise self._refuse()
+
+    def _insert_blocking(self, table: str, json_each_row: str) -> None:
+        raise self._refuse()
+
+    def _close_blocking(self) -> None:
+        pass
+
+
 def make_clickhouse(settings: Settings) -> ClickHouse:
     if settings.clickhouse_is_server:
         return ServerClickHouse(settings)
+    if not settings.reads_clickhouse:
+        return AbsentClickHouse(settings)
     return EmbeddedClickHouse(settings)

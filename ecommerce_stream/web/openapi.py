@@ -3,7 +3,7 @@ the views read and write.
 
 Adding an endpoint to the document is one declaration on its view method:
 
-    @app.page("/api/things/{thing_id}")
+    @app.page("/api/things/{thing_id}", role=Role.API)
     class ThingView(View):
         @endpoint(path=ThingPath, query=ThingQuery, responses={200: Thing}, errors=[NotFound])
         async def get(self, request: Request, thing_id: str) -> Response:

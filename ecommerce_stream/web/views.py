@@ -17,7 +17,7 @@ from faust.web import Request, Response
 
 from ecommerce_stream.app import app
 from ecommerce_stream.errors import NotFound
-from ecommerce_stream.settings import PROJECT_ROOT
+from ecommerce_stream.settings import PROJECT_ROOT, Role
 from ecommerce_stream.web.http import ApiView
 from ecommerce_stream.web.openapi import build_document, endpoint
 
@@ -60,19 +60,19 @@ async def _file(request: Request, path: Path) -> Response:
     return cast(Response, response)
 
 
-@app.page("/")
+@app.page("/", role=Role.API)
 class ShopPage(ApiView):
     async def get(self, request: Request) -> Response:
         return await _file(request, WEB_DIR / "index.html")
 
 
-@app.page("/dashboard.html")
+@app.page("/dashboard.html", role=Role.API)
 class DashboardPage(ApiView):
     async def get(self, request: Request) -> Response:
         return await _file(request, WEB_DIR / "dashboard.html")
 
 
-@app.page("/static/{name:.+}")
+@app.page("/static/{name:.+}", role=Role.API)
 class StaticFile(ApiView):
     async def get(self, request: Request, name: str) -> Response:
         path = STATIC_FILES.get(name)
@@ -90,7 +90,7 @@ def _openapi_document() -> bytes:
     return json.dumps(document).encode()
 
 
-@app.page("/api/openapi.json")
+@app.page("/api/openapi.json", role=Role.API)
 class OpenApiView(ApiView):
     @endpoint(responses={200: dict[str, Any]})
     async def get(self, request: Request) -> Response:

@@ -32,7 +32,6 @@ from tests.prometheus_support import (
     metric_names,
 )
 
-JOB = "ecommerce-stream"
 START_TIMEOUT_SECONDS = 30
 # Scrapes and evaluations every second, so the test waits seconds rather than minutes.
 INTERVAL = "1s"
@@ -46,6 +45,10 @@ def _ready(url: str) -> bool:
         return False
 
 
+# The compose file's first job; the test worker (every role) stands for both of its jobs.
+JOB = "ecommerce-stream-api"
+
+
 @pytest.fixture(scope="module")
 def prometheus(worker: Worker, settings: Settings) -> Iterator[str]:
     """Prometheus on PROMETHEUS_PORT (the Makefile derives it from the test slot), its data in
@@ -55,8 +58,8 @@ def prometheus(worker: Worker, settings: Settings) -> Iterator[str]:
     config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
     config["global"] = {"scrape_interval": INTERVAL, "evaluation_interval": INTERVAL}
     config["rule_files"] = [str(PROMETHEUS_CONFIG.parent / name) for name in config["rule_files"]]
-    # The test worker runs every role: one job, aimed at it, stands for both of the compose file.
     job = config["scrape_configs"][0]
+    assert job["job_name"] == JOB
     del job["dns_sd_configs"]
     job["static_configs"] = [{"targets": [f"127.0.0.1:{settings.port}"]}]
     config["scrape_configs"] = [job]

@@ -82,7 +82,7 @@ def test_an_api_process_on_the_embedded_chdb_needs_a_stream_url(
     assert Settings(_env_file=None).stream_url == "http://stream:3000"
 
 
-@pytest.mark.parametrize("roles", ["api,sink", "all", "relay,transform"])
+@pytest.mark.parametrize("roles", ["api,sink", "all", "relay,transform,sink"])
 def test_a_process_that_owns_chdb_or_serves_no_api_needs_no_stream_url(
     monkeypatch: pytest.MonkeyPatch, roles: str
 ) -> None:
@@ -116,7 +116,7 @@ def test_role_set(monkeypatch: pytest.MonkeyPatch, roles: str, role_set: set[Rol
     ("roles", "in_stream_group", "app_id"),
     [
         ("all", True, "shop"),
-        ("relay", True, "shop"),
+        ("relay,sink", True, "shop"),
         ("api,transform", True, "shop"),
         ("sink", True, "shop"),
         ("api", False, "shop-api"),
@@ -161,3 +161,35 @@ def test_settings_are_checked_at_their_bounds(
     for value in accepted:
         monkeypatch.setenv(name, value)
         assert getattr(Settings(_env_file=None), name.lower()) == float(value)
+
+
+@pytest.mark.parametrize(
+    ("roles", "stands"),
+    [
+        ("all", True),
+        ("relay,transform,sink", True),
+        ("relay,sink", True),
+        ("transform,sink", False),
+        ("sink", False),
+        ("api", True),
+    ],
+)
+def test_only_relay_processes_stand_for_the_stream_groups_leader(
+    monkeypatch: pytest.MonkeyPatch, roles: str, stands: bool
+) -> None:
+    # An API-only process leads a group of its own, where it does nothing as leader.
+    monkeypatch.setenv("ROLES", roles)
+    monkeypatch.setenv("STREAM_URL", "http://stream:3000")
+    assert Settings(_env_file=None).stands_for_leader is stands
+
+
+def test_a_relay_without_clickhouse_needs_the_audit_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The audit reads the ledger; with chDB only the sink's process can.
+    monkeypatch.setenv("ROLES", "relay")
+    with pytest.raises(ValidationError, match="outbox audit of the relay role reads"):
+        Settings(_env_file=None)
+    monkeypatch.setenv("OUTBOX_AUDIT", "false")
+    assert not Settings(_env_file=None).reads_clickhouse
+    monkeypatch.setenv("OUTBOX_AUDIT", "true")
+    monkeypatch.setenv("CLICKHOUSE_HOST", "http://clickhouse:8123")
+    assert Settings(_env_file=None).reads_clickhouse
