@@ -122,8 +122,9 @@ RUNS ?= 10
 churn-drill: install
 	@devstack/churn-drill.sh $(RUNS)
 
+# PYTEST_ARGS, when given, chooses the drills (e.g. tests/faults/test_split_layout.py).
 faults-in-profile: install
-	@FAULT_TESTS=1 devstack/test.sh tests/faults $(PYTEST_ARGS)
+	@FAULT_TESTS=1 devstack/test.sh $(or $(PYTEST_ARGS),tests/faults)
 
 test-in-profile: install lint
 	@devstack/test.sh $(PYTEST_ARGS)
