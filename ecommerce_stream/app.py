@@ -69,9 +69,7 @@ class App(faust.App):
             return _left_out
         return super().task(fun, **options)
 
-    def page(  # type: ignore[override]
-        self, path: str, *, role: Role | None = None, **options: Any
-    ) -> Callable[..., Any]:
+    def page(self, path: str, *, role: Role | None = None, **options: Any) -> Callable[..., Any]:
         """A view of a role (None: every process, e.g. health and the analytics reads, which
         a process without ClickHouse forwards; Faust's own pages) is served only where the
         role runs."""
