@@ -1,11 +1,13 @@
 """Builds every object the agents, timers, views and commands share, once: the stores, the
-outbox relay and its audit, the order use cases, and the analytics ledger, schema and queries.
+outbox relay and its audit, the order use cases, the analytics ledger, schema and queries, and
+the dashboards' live channels with the notices that feed them.
 The only module that knows which concrete class plays which role; it closes them on shutdown."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ecommerce_stream.analytics.changes import tell_dashboards
 from ecommerce_stream.analytics.ledger import AnalyticsLedger
 from ecommerce_stream.analytics.queries import AnalyticsQueries
 from ecommerce_stream.analytics.schema import AnalyticsSchema
@@ -16,9 +18,10 @@ from ecommerce_stream.outbox.audit import Offsets, OutboxAudit
 from ecommerce_stream.outbox.publisher import EventPublisher
 from ecommerce_stream.outbox.relay import OutboxRelay
 from ecommerce_stream.stores.clickhouse import make_clickhouse
-from ecommerce_stream.stores.kafka import GroupOffsets
+from ecommerce_stream.stores.kafka import BroadcastReader, GroupOffsets
 from ecommerce_stream.stores.mysql import MySQL
-from ecommerce_stream.topics import ORDER_EVENTS, ORDERS_ANALYTICS, partitions_of
+from ecommerce_stream.topics import ANALYTICS_CHANGES, ORDER_EVENTS, ORDERS_ANALYTICS, partitions_of
+from ecommerce_stream.web.push import PushHub
 
 mysql = MySQL(settings)
 clickhouse = make_clickhouse(settings)
@@ -26,6 +29,16 @@ clickhouse = make_clickhouse(settings)
 analytics_schema = AnalyticsSchema(clickhouse, settings.analytics_tz)
 analytics_ledger = AnalyticsLedger(analytics_schema)
 analytics_queries = AnalyticsQueries(analytics_schema)
+
+# The dashboards' live channels on this process, and the notices that feed them: every process
+# reads every notice, whichever process's sink committed the batch.
+push_hub = PushHub(settings.push_max_channels, settings.push_min_interval)
+analytics_change_reader = BroadcastReader(
+    settings.kafka_brokers,
+    f"{settings.kafka_client_id}-changes",
+    ANALYTICS_CHANGES,
+    tell_dashboards(push_hub),
+)
 
 event_publisher = EventPublisher(settings, ORDER_EVENTS)
 relay = OutboxRelay(
@@ -65,6 +78,7 @@ outbox_audit = OutboxAudit(
 
 @app.on_before_shutdown.connect
 async def _close(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+    await push_hub.close_all()
     await event_publisher.close()
     await group_offsets.close()
     await mysql.close()
