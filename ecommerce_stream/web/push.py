@@ -94,9 +94,10 @@ class PushHub:
             # Reading is what answers the heartbeat's pings and sees the page close.
             async for _ in socket:
                 pass
-            if isinstance(socket.exception(), TimeoutError):  # no answer to the heartbeat
-                metrics.push_channels_dropped.inc()
         finally:
+            # aiohttp cancels this handler when it drops a page that did not answer its ping.
+            if isinstance(socket.exception(), TimeoutError):
+                metrics.push_channels_dropped.inc()
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender

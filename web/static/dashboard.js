@@ -1,10 +1,21 @@
-// The dashboard: key figures, daily / hourly / status charts and the pipeline's health, polled
-// every 2 s. Every poll updates the same elements and the same charts in place.
+// The dashboard: key figures, daily / hourly / status charts and the pipeline's health. A live
+// channel (a WebSocket) says when ClickHouse took new orders, and brings the pipeline's health;
+// while it is down the page polls every 2 s and reconnects with backoff. `?updates=poll` polls
+// only (for a proxy that passes no WebSocket). Every update changes the same elements and the
+// same charts in place.
 import {
   ApiError, STATUS_COLORS, el, formatCompact, formatCount, formatMoney, requestJson, setText,
 } from "./api.js";
 
 const REFRESH_MS = 2000;
+// Reconnecting: 1 s after a drop, doubling up to 30 s, each ±20 % so that the dashboards a
+// restarted server dropped do not all come back in the same instant.
+const RECONNECT_FIRST_MS = 1000;
+const RECONNECT_MAX_MS = 30000;
+// The server sends the pipeline's health every 2 s: this long without a message, the channel
+// is dead even though the browser has not noticed (a proxy or network that went silent).
+const SILENCE_MS = 10000;
+const LIVE_PATH = "/api/analytics/live";
 const HOUR_MS = 3600 * 1000;
 const HOURS = 24;
 const STORES = ["worker", "mysql", "kafka", "clickhouse"];
@@ -305,8 +316,13 @@ async function refreshSales(charts) {
   const ticket = ++latestSales;
   const query = rangeQuery();
   showRange();
+  // The key figures are shown the moment they arrive, not after the charts' slower queries.
+  const statsRequest = requestJson("/api/analytics/stats");
+  statsRequest.then((answer) => {
+    if (ticket === latestSales) showStats(answer);
+  }, () => {});
   const [stats, daily, hourly, statuses] = await Promise.allSettled([
-    requestJson("/api/analytics/stats"),
+    statsRequest,
     requestJson(`/api/analytics/daily-sales?${query}`),
     requestJson("/api/analytics/hourly-sales"),
     requestJson(`/api/analytics/order-status?${query}`),
@@ -356,13 +372,95 @@ function showProblems() {
 }
 
 /** Run `task` now and then again `ms` after each run ended (so a slow server is never asked
- * twice at once), skipping runs while the page is hidden. */
-function every(ms, task) {
+ * twice at once), skipping runs while the page is hidden or `skip()` says so. */
+function every(ms, task, skip = () => false) {
   const run = async () => {
-    if (!document.hidden) await task();
+    if (!document.hidden && !skip()) await task();
     setTimeout(run, ms);
   };
   run();
+}
+
+/** `task`, never running twice at once: a call while it runs makes one more run after it. */
+function oneAtATime(task) {
+  let running = false;
+  let again = false;
+  return async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        await task();
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
+}
+
+/** Shows how the page is kept up to date: "push" (live), "connecting" or "polling". */
+function showChannel(state, text) {
+  const status = $("channel");
+  if (status.dataset.state !== state) status.dataset.state = state;
+  setText(status, text);
+}
+
+/**
+ * The live channel. While it is open the page polls nothing: it refreshes the sales figures
+ * when told they changed and shows the health it is sent. Dropped or refused, it leaves the
+ * page to its polls and tries again after a growing, jittered delay.
+ */
+class LiveChannel {
+  constructor({ onOpen, onChanged, onHealth }) {
+    Object.assign(this, { onOpen, onChanged, onHealth });
+    this.socket = null;
+    this.open = false;
+    this.failures = 0;
+    this.silence = null;
+  }
+
+  connect() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(`${scheme}//${location.host}${LIVE_PATH}`);
+    this.socket = socket;
+    showChannel("connecting", this.failures ? "Reconnecting… polling every 2 s meanwhile" : "Connecting…");
+    socket.addEventListener("open", () => {
+      this.open = true;
+      this.failures = 0;
+      this.heard();
+      showChannel("push", "Live");
+      this.onOpen();
+    });
+    socket.addEventListener("message", (event) => {
+      this.heard();
+      const message = JSON.parse(event.data);
+      if (message.type === "changed") this.onChanged(message.data);
+      else if (message.type === "health") this.onHealth(message.data);
+    });
+    socket.addEventListener("close", () => this.dropped(socket));
+  }
+
+  /** Any message proves the channel alive; silence for too long proves it dead. */
+  heard() {
+    clearTimeout(this.silence);
+    this.silence = setTimeout(() => this.socket?.close(), SILENCE_MS);
+  }
+
+  dropped(socket) {
+    if (socket !== this.socket) return;
+    clearTimeout(this.silence);
+    this.open = false;
+    this.socket = null;
+    this.failures += 1;
+    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** (this.failures - 1));
+    const jittered = Math.round(delay * (0.8 + 0.4 * Math.random()));
+    showChannel("polling", `Live updates lost: polling every 2 s, reconnecting in ${Math.round(jittered / 1000)} s`);
+    setTimeout(() => this.connect(), jittered);
+  }
 }
 
 function start() {
@@ -372,7 +470,7 @@ function start() {
       box.replaceChildren(el("p", { class: "chart-empty" }, "Charts are unavailable: the Chart.js library is not installed (run make install)."));
     }
   }
-  const refreshNow = () => refreshSales(charts);
+  const refreshNow = oneAtATime(() => refreshSales(charts));
   for (const button of document.querySelectorAll(".presets button")) {
     button.addEventListener("click", () => {
       range.days = Number(button.dataset.days);
@@ -389,8 +487,22 @@ function start() {
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) { refreshNow(); refreshHealth(); }
   });
-  every(REFRESH_MS, refreshNow);
-  every(REFRESH_MS, refreshHealth);
+  const pushOnly = new URLSearchParams(location.search).get("updates") !== "poll";
+  const live = pushOnly ? new LiveChannel({
+    // What changed while the channel was down is fetched once; then only on notice.
+    onOpen: () => { refreshNow(); refreshHealth(); },
+    onChanged: () => { if (!document.hidden) refreshNow(); },
+    onHealth: (health) => {
+      showHealth(health);
+      problems.delete("Pipeline health");
+      showProblems();
+    },
+  }) : null;
+  if (live) live.connect();
+  else showChannel("polling", "Polling every 2 s");
+  const pushing = () => live !== null && live.open;
+  every(REFRESH_MS, refreshNow, pushing);
+  every(REFRESH_MS, refreshHealth, pushing);
 }
 
 start();
