@@ -273,6 +273,8 @@ class BroadcastReader:
         self._client_id = client_id
         self._topic = topic
         self._on_message = on_message
+        # Set once positioned at the ends: every message published from then on is read.
+        self.reading = asyncio.Event()
 
     async def run(self) -> None:
         """Read until cancelled; raises if Kafka cannot be reached (the caller retries)."""
@@ -293,8 +295,12 @@ class BroadcastReader:
                 raise LookupError(f"topic {self._topic} does not exist")
             consumer.assign(partitions)
             await consumer.seek_to_end(*partitions)
+            for partition in partitions:
+                await consumer.position(partition)  # resolves the seek now
+            self.reading.set()
             async for record in consumer:
                 if record.value is not None:
                     self._on_message(record.value)
         finally:
+            self.reading.clear()
             await consumer.stop()
