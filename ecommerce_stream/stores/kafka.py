@@ -257,6 +257,11 @@ class GroupOffsets:
             self._admin = None
 
 
+# The metadata naming a topic's partitions comes within a round trip or two of the start.
+ASSIGNMENT_TIMEOUT_SECONDS = 30.0
+ASSIGNMENT_POLL_SECONDS = 0.05
+
+
 class BroadcastReader:
     """Every message of a topic published after it started, to every process that runs one:
     no consumer group (a group hands each message to one member only), all partitions
@@ -278,25 +283,23 @@ class BroadcastReader:
 
     async def run(self) -> None:
         """Read until cancelled; raises if Kafka cannot be reached (the caller retries)."""
+        # Subscribed without a group, aiokafka assigns every partition of the topic itself
+        # (and any added later); with nothing committed, reading starts at the ends.
         consumer = aiokafka.AIOKafkaConsumer(
+            self._topic,
             bootstrap_servers=self._bootstrap_servers,
             client_id=self._client_id,
             group_id=None,
             enable_auto_commit=False,
+            auto_offset_reset="latest",
         )
         await consumer.start()
         try:
-            await consumer.topics()  # fetches the cluster's metadata
-            partitions = [
-                aiokafka.TopicPartition(self._topic, partition)
-                for partition in sorted(consumer.partitions_for_topic(self._topic) or ())
-            ]
-            if not partitions:
-                raise LookupError(f"topic {self._topic} does not exist")
-            consumer.assign(partitions)
-            await consumer.seek_to_end(*partitions)
-            for partition in partitions:
-                await consumer.position(partition)  # resolves the seek now
+            async with asyncio.timeout(ASSIGNMENT_TIMEOUT_SECONDS):
+                while not consumer.assignment():
+                    await asyncio.sleep(ASSIGNMENT_POLL_SECONDS)
+            for partition in consumer.assignment():
+                await consumer.position(partition)  # resolves "the end" now
             self.reading.set()
             async for record in consumer:
                 if record.value is not None:

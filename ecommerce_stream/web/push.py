@@ -1,5 +1,5 @@
 """Server push to open pages over WebSockets: a page opens a channel and is sent the newest
-message of each kind, coalesced to at most one round of messages per `min_interval` however
+message of each kind, coalesced to at most one message of a kind per `min_interval` however
 often they are published; the number of channels is bounded, and a page that stops reading is
 disconnected instead of having messages queued for it."""
 
@@ -29,20 +29,33 @@ MAX_INCOMING_BYTES = 1024
 
 
 class _Channel:
-    """One open page: the newest message of each kind not yet sent, never a queue."""
+    """One open page: the newest message of each kind not yet sent, never a queue, and when
+    each kind was last sent (each kind is paced on its own, so that a health report never holds
+    up the news that the figures changed)."""
 
     def __init__(self) -> None:
         self.pending: dict[str, str] = {}
+        self.sent_at: dict[str, float] = {}
         self.ready = asyncio.Event()
 
     def offer(self, kind: str, text: str) -> None:
         self.pending[kind] = text
         self.ready.set()
 
-    def take(self) -> list[str]:
-        self.ready.clear()
-        taken, self.pending = list(self.pending.values()), {}
-        return taken
+    def take_due(self, now: float, min_interval: float) -> tuple[list[str], float | None]:
+        """The messages whose kind may be sent again at `now`, and how long until the next
+        pending one may (None: nothing left pending)."""
+        due = [
+            kind
+            for kind in self.pending
+            if now - self.sent_at.get(kind, -min_interval) >= min_interval
+        ]
+        taken = [self.pending.pop(kind) for kind in due]
+        self.sent_at.update(dict.fromkeys(due, now))
+        if not self.pending:
+            self.ready.clear()
+            return taken, None
+        return taken, min(self.sent_at[kind] + min_interval for kind in self.pending) - now
 
 
 class PushHub:
@@ -111,8 +124,8 @@ class PushHub:
         loop = asyncio.get_running_loop()
         while True:
             await channel.ready.wait()
-            started = loop.time()
-            for text in channel.take():
+            due, wait = channel.take_due(loop.time(), self._min_interval)
+            for text in due:
                 try:
                     async with asyncio.timeout(self._send_timeout):
                         await socket.send_str(text)
@@ -126,7 +139,8 @@ class PushHub:
                 except ConnectionError:
                     return  # closing: the reading side ends the channel
                 metrics.push_messages.inc()
-            await asyncio.sleep(max(0.0, self._min_interval - (loop.time() - started)))
+            if wait is not None:
+                await asyncio.sleep(wait)
 
     async def close_all(self) -> None:
         """Close every channel as the server goes away (1001): the pages reconnect elsewhere

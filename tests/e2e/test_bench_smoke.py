@@ -86,6 +86,7 @@ REQUIRED_NUMBERS = [
         for figure in ("p50", "p99", "requests_per_second")
     ],
     *[f"ratios.freshness_{q}_at_{rate}" for rate in FRESHNESS_RATES for q in ("p50", "p99")],
+    *[f"pixel.{mode}.{q}" for mode in ("push", "poll") for q in ("p50", "p95", "p99")],
 ]
 
 
@@ -123,7 +124,13 @@ def test_bench_writes_every_figure(bench_results: Path) -> None:
     assert set(results["stage_seconds"]) >= {"profiling the worker"}
     for name in endpoints(datetime.now(UTC)):
         assert isinstance(results["analytics"][name]["p99"], float), name
-    assert {t["key"] for t in results["targets"]} >= {"freshness_p50_50", "sustained", "rebuild"}
+    assert {t["key"] for t in results["targets"]} >= {
+        "freshness_p50_50",
+        "sustained",
+        "rebuild",
+        "pixel_p50",
+        "pixel_p99",
+    }
     assert all(t["measured"] is not None for t in results["targets"])
     assert results["profile"]["summary"]["stages"], "the profile recorded no stage"
 
@@ -134,6 +141,7 @@ def test_bench_writes_the_table_charts_and_profile(bench_results: Path) -> None:
     table = (bench_results / f"{stem}.md").read_text()
     assert "| goal | target | measured | met |" in table
     assert "CPU time per order on our ladder" in table
+    assert "| live channel (push) |" in table and "| polling every 2 s |" in table
     for chart in CHARTS:
         png = bench_results / f"{stem}-{chart}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png

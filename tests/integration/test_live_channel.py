@@ -27,10 +27,12 @@ async def _metric(http: aiohttp.ClientSession, name: str) -> float:
 
 
 async def _next_changed(channel: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
-    while True:
-        message = await channel.receive_json(timeout=20)
-        if message["type"] == "changed":
-            return dict(message["data"])
+    """The next "changed" message (health messages come in between), within 20 s."""
+    async with asyncio.timeout(20):
+        while True:
+            message = await channel.receive_json()
+            if message["type"] == "changed":
+                return dict(message["data"])
 
 
 async def test_an_order_reaches_every_process_and_every_open_channel(
