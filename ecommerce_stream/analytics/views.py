@@ -134,11 +134,12 @@ class UserAnalyticsView(ApiView):
 class LiveView(ApiView):
     @endpoint(responses={101: None}, errors=[BadRequest, Unavailable])
     async def get(self, request: Request) -> Response:
-        """A WebSocket the dashboard keeps open: the server sends `{"type": "changed", "data":
-        {"generation", "rows", "committedAt"}}` after ClickHouse took a batch of changes (at
-        most once per PUSH_MIN_INTERVAL), and `{"type": "health", "data": <GET /api/health's
-        body>}` every 2 s. 400 without a WebSocket upgrade; 503 when PUSH_MAX_CHANNELS are
-        open here (poll instead)."""
+        """The dashboard's live channel (a WebSocket): figures changed, and pipeline health.
+
+        The server sends `{"type": "changed", "data": {"generation", "rows", "committedAt"}}`
+        after ClickHouse took a batch of changes (at most once per PUSH_MIN_INTERVAL), and
+        `{"type": "health", "data": <GET /api/health's body>}` every 2 s. 400 without a
+        WebSocket upgrade; 503 when PUSH_MAX_CHANNELS are open here (poll instead)."""
         return cast(Response, await push_hub.serve(cast(web.Request, request)))
 
 
