@@ -52,6 +52,9 @@ class Plan:
     # worker's one ClickHouse lane (stats queries queue with the sink's inserts) to the
     # pipeline instead of taking most of it.
     ladder_poll_seconds: float = 0.1
+    # Order → pixel (bench/pixel.py): the rate, for this long.
+    pixel_rate: int = 10
+    pixel_seconds: float = 30.0
     api_rate: int = 50
     api_seconds: float = 20.0
     saturation_seconds: float = 10.0
@@ -82,6 +85,7 @@ QUICK = Plan(
     # At 200/s the original design is 5× behind: 20 s to drain, and no verdict it changes.
     original_rates=(10, 50),
     drain_timeout_seconds={"ours": 4.0, "split": 4.0, "original": 6.0},
+    pixel_seconds=5.0,
     api_seconds=3.0,
     saturation_seconds=2.0,
     bulk_orders=10_000,
@@ -101,6 +105,7 @@ TINY = Plan(
     ladder_rates=(50,),
     drain_timeout_seconds={"ours": 5.0, "split": 5.0, "original": 8.0},
     stats_poll_seconds=0.02,
+    pixel_seconds=1.0,
     api_seconds=0.5,
     saturation_seconds=0.5,
     saturation_clients=4,

@@ -147,6 +147,22 @@ def targets(results: dict[str, Any]) -> list[Target]:
             True,
         ),
         Target(
+            "pixel_p50",
+            f"order → pixel p50 at {results['pixel']['rate']:g} orders/s (pushed)",
+            0.25,
+            results["pixel"]["push"]["p50"],
+            "s",
+            False,
+        ),
+        Target(
+            "pixel_p99",
+            f"order → pixel p99 at {results['pixel']['rate']:g} orders/s (pushed)",
+            0.6,
+            results["pixel"]["push"]["p99"],
+            "s",
+            False,
+        ),
+        Target(
             "sustained_vs_raw",
             "sustained throughput (best layout) / slowest raw stage",
             0.5,
@@ -261,6 +277,7 @@ def markdown(results: dict[str, Any], stem: str) -> str:
             f" | {_fmt(t['measured'], t['unit'])} | {verdict} |"
         )
     out += _freshness_section(results, stem)
+    out += _pixel_section(results)
     out += _throughput_section(results, stem)
     out += _latency_section(results, stem)
     out += _raw_section(results)
@@ -296,6 +313,25 @@ def _freshness_section(results: dict[str, Any], stem: str) -> list[str]:
             f"| {rate} | {cells[0]} | {cells[1]} | {cells[2]} | {_fmt(r50, '×')}, {_fmt(r99, '×')}"
             f" | {_ms(server.get('p50'))} / {_ms(server.get('p99'))} |"
         )
+    return out
+
+
+def _pixel_section(results: dict[str, Any]) -> list[str]:
+    pixel = results["pixel"]
+    out = [
+        "",
+        "## Order → pixel: 201 → the dashboard's Orders card shows it (headless chromium)",
+        "",
+        f"{pixel['accepted']} orders at {pixel['rate']:g} orders/s, watched by two dashboards at"
+        " once.",
+        "",
+        "| dashboard | p50 / p95 / p99 (ms) | max (ms) | not shown |",
+        "|---|---|---|---|",
+    ]
+    for mode, name in (("push", "live channel (push)"), ("poll", "polling every 2 s")):
+        figures = pixel[mode]
+        quantiles = " / ".join(_ms(figures.get(q)) for q in ("p50", "p95", "p99"))
+        out.append(f"| {name} | {quantiles} | {_ms(figures.get('max'))} | {figures['not_shown']} |")
     return out
 
 

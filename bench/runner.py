@@ -19,7 +19,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import analytics_queries, api, bulk, profile, raw, report
+from bench import analytics_queries, api, bulk, pixel, profile, raw, report
 from bench.cpu import CpuMeter
 from bench.freshness import Ladder, Rung, wait_quiet
 from bench.load import new_session, open_loop, post_order
@@ -64,6 +64,11 @@ METHOD = [
     " MySQL and Kafka, its ClickHouse rebuilt from the same MySQL data as ours. Its freshness"
     " rungs are also its ladder's first rungs (beside a 5 s poll the fine stats poll costs it"
     " nothing).",
+    "Order → pixel: orders at {pixel_rate} orders/s through the API (open loop) while two"
+    " dashboards in one headless chromium (Debian's) watch: one on the live channel, one"
+    " polling every 2 s (?updates=poll). The k-th order answered 201 (wall clock) is taken as"
+    " shown in the first animation frame after the Orders card's count reached base + k"
+    " (Date.now() in the frame's requestAnimationFrame callback).",
     "Analytics latency: one client, calls back to back, after the bulk load and"
     " rebuild-analytics; daily-sales asks for the last 30 days, the others use their defaults,"
     " users/{{id}} cycles over the 8 customers.",
@@ -175,6 +180,7 @@ class Benchmark:
                 line.format(
                     poll_ms=self._plan.stats_poll_seconds * 1000,
                     ladder_poll_ms=self._plan.ladder_poll_seconds * 1000,
+                    pixel_rate=self._plan.pixel_rate,
                     original_settings=", ".join(
                         f"{name}={value}" for name, value in ORIGINAL_DESIGN_ENV.items()
                     ),
@@ -241,6 +247,13 @@ class Benchmark:
         try:
             with self._stage("our design, API and stream processes: ladder"):
                 results["split"] = await self._ladder("split", mysql, workers)
+            # The layout `make run` starts: the dashboard on the API process, pushed to by way
+            # of the stream worker's notices.
+            with self._stage("order → pixel in a browser, pushed and polled"):
+                await wait_quiet(self._base_url)
+                results["pixel"] = await pixel.measure(
+                    self._base_url, plan.pixel_rate, plan.pixel_seconds
+                )
             with self._stage("orders API latency, API and stream processes"):
                 results["api_split"] = await api.measure(self._base_url, plan)
             with self._stage("profiling the API and stream processes"):

@@ -101,3 +101,23 @@ http_request_seconds = Histogram(
     ["route", "method"],
     buckets=SECONDS,
 )
+clickhouse_queries = Counter(
+    "ecommerce_clickhouse_queries",
+    "Queries this process sent to ClickHouse (inserts and DDL not counted).",
+)
+analytics_change_notices = Counter(
+    "ecommerce_analytics_change_notices",
+    "Notices read from analytics.changes: a sink batch committed to ClickHouse (any worker's).",
+)
+push_channels = Gauge(
+    "ecommerce_push_channels", "Live-update channels (WebSockets) open on this process."
+)
+push_channels_refused = Counter(
+    "ecommerce_push_channels_refused",
+    "Live-update channels refused because PUSH_MAX_CHANNELS were open.",
+)
+push_channels_dropped = Counter(
+    "ecommerce_push_channels_dropped",
+    "Live-update channels closed because the page stopped reading or answering pings.",
+)
+push_messages = Counter("ecommerce_push_messages", "Messages sent over live-update channels.")

@@ -104,6 +104,20 @@ class Settings(BaseSettings):
     sink_batch_size: int = Field(1000, ge=1)
     sink_batch_seconds: float = Field(0.05, gt=0)
 
+    push_max_channels: int = Field(
+        500,
+        ge=0,
+        description="Live-update channels (dashboards) one process keeps open; more are refused"
+        " with 503 and poll instead.",
+    )
+    push_min_interval: float = Field(
+        0.2,
+        gt=0,
+        le=10,
+        description="Seconds between two messages to one dashboard: changes in between are"
+        " coalesced into the next.",
+    )
+
     fault_injection_dir: Path | None = Field(
         None,
         description="Drills only: while <dir>/clickhouse-inserts exists, ClickHouse inserts fail.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from faust.types import TP
 
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
@@ -10,6 +12,7 @@ from ecommerce_stream.app import app
 ORDER_EVENTS = "order.events"
 ORDERS_ANALYTICS = "orders_analytics"
 ORDER_EVENTS_DLQ = "order.events.dlq"
+ANALYTICS_CHANGES = "analytics.changes"
 
 # Raw bytes: the outbox already holds each event serialized, and the transformer decodes
 # by hand so an undecodable message goes to the dead-letter topic instead of crashing it.
@@ -33,3 +36,16 @@ def partitions_of(topic: str) -> list[TP]:
     configured for a topic it does not read."""
     count = app.consumer.topic_partitions(topic) or app.conf.topic_partitions
     return [TP(topic, partition) for partition in range(count)]
+
+
+# "The analytics changed" notices (analytics/changes.py): tiny, only worth anything live, read
+# by every process from its end without a group. One partition keeps them in commit order.
+analytics_changes_topic = app.topic(
+    ANALYTICS_CHANGES,
+    key_type=bytes,
+    key_serializer="raw",
+    value_type=bytes,
+    value_serializer="raw",
+    partitions=1,
+    retention=timedelta(hours=1),
+)

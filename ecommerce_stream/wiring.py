@@ -1,11 +1,13 @@
 """Builds every object the agents, timers, views and commands share, once: the stores, the
-outbox relay and its audit, the order use cases, and the analytics ledger, schema and queries.
+outbox relay and its audit, the order use cases, the analytics ledger, schema and queries, and
+the dashboards' live channels with the notices that feed them.
 The only module that knows which concrete class plays which role; it closes them on shutdown."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ecommerce_stream.analytics.changes import tell_dashboards
 from ecommerce_stream.analytics.ledger import AnalyticsLedger
 from ecommerce_stream.analytics.queries import AnalyticsQueries
 from ecommerce_stream.analytics.schema import AnalyticsSchema
@@ -17,10 +19,11 @@ from ecommerce_stream.outbox.publisher import EventPublisher
 from ecommerce_stream.outbox.relay import OutboxRelay
 from ecommerce_stream.settings import Role
 from ecommerce_stream.stores.clickhouse import make_clickhouse
-from ecommerce_stream.stores.kafka import GroupOffsets
+from ecommerce_stream.stores.kafka import BroadcastReader, GroupOffsets
 from ecommerce_stream.stores.mysql import MySQL
-from ecommerce_stream.topics import ORDER_EVENTS, ORDERS_ANALYTICS, partitions_of
+from ecommerce_stream.topics import ANALYTICS_CHANGES, ORDER_EVENTS, ORDERS_ANALYTICS, partitions_of
 from ecommerce_stream.web.forward import Forwarder
+from ecommerce_stream.web.push import PushHub
 
 mysql = MySQL(settings)
 clickhouse = make_clickhouse(settings)
@@ -43,6 +46,16 @@ def _relays() -> bool:
     process leads only a group of API processes)."""
     return app.runs(Role.RELAY) and app.is_leader()
 
+
+# The dashboards' live channels on this process, and the notices that feed them: every process
+# reads every notice, whichever process's sink committed the batch.
+push_hub = PushHub(settings.push_max_channels, settings.push_min_interval)
+analytics_change_reader = BroadcastReader(
+    settings.kafka_brokers,
+    f"{settings.kafka_client_id}-changes",
+    ANALYTICS_CHANGES,
+    tell_dashboards(push_hub),
+)
 
 event_publisher = EventPublisher(settings, ORDER_EVENTS)
 relay = OutboxRelay(
@@ -82,6 +95,7 @@ outbox_audit = OutboxAudit(
 
 @app.on_before_shutdown.connect
 async def _close(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+    await push_hub.close_all()
     await event_publisher.close()
     if stream_worker is not None:
         await stream_worker.close()

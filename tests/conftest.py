@@ -14,8 +14,9 @@ import aiohttp
 import hypothesis
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
+from bench.pixel import chromium
 from ecommerce_stream.settings import PROJECT_ROOT, Settings, get_settings
 from ecommerce_stream.stores.mysql import MySQL
 
@@ -141,31 +142,11 @@ async def mysql(settings: Settings) -> AsyncIterator[MySQL]:
     await store.close()
 
 
-# Playwright drives Debian's chromium (devstack/install-system.sh), never a browser of its own
-# download. No sandbox (tests may run as root), nothing that phones home.
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
-
-
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    """One headless chromium for every page test of the session."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make install` installs Debian's chromium")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+    """One headless chromium (Debian's, bench/pixel.py) for every page test of the session."""
+    async with chromium() as launched:
         yield launched
-        await launched.close()
 
 
 async def poll(condition, *, timeout: float = 10.0, interval: float = 0.05):  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from functools import partial
 from faust import StreamT
 
 from ecommerce_stream import metrics
+from ecommerce_stream.analytics.live import announce_change
 from ecommerce_stream.analytics.mapping import row_from_event
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
 from ecommerce_stream.analytics.tables import legacy_order_states, transformed_versions
@@ -73,11 +74,14 @@ async def sink_to_clickhouse(stream: StreamT[OrderAnalyticsRow]) -> None:
     An insert costs ClickHouse about the same whatever its size (a part per table and view), so
     under load the sink takes bigger batches instead of more of them: after a batch of several
     rows it waits as long as the insert took (longer on a busier machine) before taking the
-    next. A lone row, the quiet case, goes in at once."""
+    next. A lone row, the quiet case, goes in at once. Each batch that changed the figures is
+    announced to every process's live dashboards."""
     async for batch in stream.take(settings.sink_batch_size, within=settings.sink_batch_seconds):
         started = time.monotonic()
-        await retry_until_done(
+        written = await retry_until_done(
             f"inserting {len(batch)} rows into ClickHouse", partial(analytics_ledger.apply, batch)
         )
+        if written:  # a batch of duplicates changed no figure
+            await announce_change(written)
         if len(batch) > 1:
             await asyncio.sleep(min(MAX_SINK_PAUSE_SECONDS, time.monotonic() - started))

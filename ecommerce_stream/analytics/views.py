@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from typing import TypeVar, cast
 from zoneinfo import ZoneInfo
 
+from aiohttp import web
 from faust.web import Request, Response
 from pydantic import TypeAdapter
 
@@ -27,11 +28,17 @@ from ecommerce_stream.analytics.schemas import (
 )
 from ecommerce_stream.analytics.tables import transformed_versions
 from ecommerce_stream.app import app, settings
-from ecommerce_stream.errors import BadRequest, NotFound
+from ecommerce_stream.errors import BadRequest, NotFound, Unavailable
+from ecommerce_stream.settings import Role
 from ecommerce_stream.web.http import ApiView, json_model, read_path, read_query
 from ecommerce_stream.web.openapi import endpoint
 from ecommerce_stream.wire import OrderPath, UserPath
-from ecommerce_stream.wiring import analytics_forwarder, clickhouse, versions_forwarder
+from ecommerce_stream.wiring import (
+    analytics_forwarder,
+    clickhouse,
+    push_hub,
+    versions_forwarder,
+)
 from ecommerce_stream.wiring import analytics_queries as queries
 
 DEFAULT_DAYS = 30
@@ -134,6 +141,19 @@ class UserAnalyticsView(AnalyticsView):
         """One customer's live orders: count, total spent, first and last order."""
         path = read_path(UserPath, user_id=user_id)
         return json_model(await _timed("users", queries.user_analytics(path.user_id)))
+
+
+@app.page("/api/analytics/live", role=Role.API)
+class LiveView(ApiView):
+    @endpoint(responses={101: None}, errors=[BadRequest, Unavailable])
+    async def get(self, request: Request) -> Response:
+        """The dashboard's live channel (a WebSocket): figures changed, and pipeline health.
+
+        The server sends `{"type": "changed", "data": {"generation", "rows", "committedAt"}}`
+        after ClickHouse took a batch of changes (at most once per PUSH_MIN_INTERVAL), and
+        `{"type": "health", "data": <GET /api/health's body>}` every 2 s. 400 without a
+        WebSocket upgrade; 503 when PUSH_MAX_CHANNELS are open here (poll instead)."""
+        return cast(Response, await push_hub.serve(cast(web.Request, request)))
 
 
 @app.page("/api/analytics/health", role=None)

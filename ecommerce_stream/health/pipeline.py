@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, TypeVar
 from ecommerce_stream import metrics
 from ecommerce_stream.app import app, settings
 from ecommerce_stream.outbox import repository as outbox
+from ecommerce_stream.settings import Role
 from ecommerce_stream.stores.clickhouse import NoClickHouseHere
 from ecommerce_stream.topics import ORDER_EVENTS, ORDER_EVENTS_DLQ, ORDERS_ANALYTICS, partitions_of
 from ecommerce_stream.wire import ApiModel, UtcTimestamp
@@ -22,11 +23,16 @@ from ecommerce_stream.wiring import (
     clickhouse,
     mysql,
     pipeline_source,
+    push_hub,
 )
 
 log = logging.getLogger(__name__)
 
 CHECK_TIMEOUT_SECONDS = 2.0
+# How often dashboards connected to this process are sent the pipeline panel's figures.
+HEALTH_PUSH_SECONDS = 2.0
+# The message type they get them as (web/static/dashboard.js).
+HEALTH = "health"
 # An event the outbox audit had to relay again keeps the pipeline "degraded" this long: long
 # enough for an operator to see it, after which the tally still shows it happened.
 AUDIT_ALARM_WINDOW = timedelta(hours=1)
@@ -271,3 +277,12 @@ async def refresh_pipeline_gauges() -> None:
         if status.status != UNUSED:
             metrics.store_up.labels(store=name).set(status.status == "ok")
     metrics.worker_ready.set(_worker_status().status == "ok")
+
+
+@app.timer(interval=HEALTH_PUSH_SECONDS, role=Role.API)
+async def push_pipeline_health() -> None:
+    """The pipeline panel's figures ride the dashboards' live channels: one check per process
+    however many dashboards are open, none while no dashboard is."""
+    if push_hub.open_channels:
+        report = await health()
+        push_hub.publish(HEALTH, report.model_dump(mode="json", by_alias=True))

@@ -14,6 +14,7 @@ from pathlib import Path
 from string import Template
 from typing import Any, TextIO
 
+from ecommerce_stream import metrics
 from ecommerce_stream.settings import PROJECT_ROOT, Settings
 
 DDL_DIR = PROJECT_ROOT / "clickhouse"
@@ -54,6 +55,7 @@ class ClickHouse(ABC):
         await self._run(self._execute_blocking, sql)
 
     async def query(self, sql: str) -> list[Row]:
+        metrics.clickhouse_queries.inc()
         raw: bytes = await self._run(
             self._query_blocking, f"{sql} FORMAT JSONEachRow {_OUTPUT_SETTINGS}"
         )

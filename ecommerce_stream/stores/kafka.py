@@ -1,5 +1,6 @@
 """Kafka plumbing Faust lacks: a consumer that never commits past a record it did not process,
-a transport with a shorter consumer fetch wait, and the consumer group's committed offsets.
+a transport with a shorter consumer fetch wait, the consumer group's committed offsets, and a
+reader that gives every process every message of a topic.
 
 Faust builds its consumer with `fetch_max_wait_ms=1500` and no setting to change it. aiokafka
 keeps one fetch request in flight per broker, and leaves out of it the partitions whose records
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
 import aiokafka
@@ -254,3 +255,55 @@ class GroupOffsets:
         if self._admin is not None:
             await self._admin.close()
             self._admin = None
+
+
+# The metadata naming a topic's partitions comes within a round trip or two of the start.
+ASSIGNMENT_TIMEOUT_SECONDS = 30.0
+ASSIGNMENT_POLL_SECONDS = 0.05
+
+
+class BroadcastReader:
+    """Every message of a topic published after it started, to every process that runs one:
+    no consumer group (a group hands each message to one member only), all partitions
+    assigned, read from their ends, nothing committed."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        client_id: str,
+        topic: str,
+        on_message: Callable[[bytes], None],
+    ) -> None:
+        self._bootstrap_servers = bootstrap_servers
+        self._client_id = client_id
+        self._topic = topic
+        self._on_message = on_message
+        # Set once positioned at the ends: every message published from then on is read.
+        self.reading = asyncio.Event()
+
+    async def run(self) -> None:
+        """Read until cancelled; raises if Kafka cannot be reached (the caller retries)."""
+        # Subscribed without a group, aiokafka assigns every partition of the topic itself
+        # (and any added later); with nothing committed, reading starts at the ends.
+        consumer = aiokafka.AIOKafkaConsumer(
+            self._topic,
+            bootstrap_servers=self._bootstrap_servers,
+            client_id=self._client_id,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="latest",
+        )
+        await consumer.start()
+        try:
+            async with asyncio.timeout(ASSIGNMENT_TIMEOUT_SECONDS):
+                while not consumer.assignment():
+                    await asyncio.sleep(ASSIGNMENT_POLL_SECONDS)
+            for partition in consumer.assignment():
+                await consumer.position(partition)  # resolves "the end" now
+            self.reading.set()
+            async for record in consumer:
+                if record.value is not None:
+                    self._on_message(record.value)
+        finally:
+            self.reading.clear()
+            await consumer.stop()

@@ -90,6 +90,7 @@ REQUIRED_NUMBERS = [
         for figure in ("p50", "p99", "requests_per_second")
     ],
     *[f"ratios.freshness_{q}_at_{rate}" for rate in FRESHNESS_RATES for q in ("p50", "p99")],
+    *[f"pixel.{mode}.{q}" for mode in ("push", "poll") for q in ("p50", "p95", "p99")],
 ]
 
 
@@ -138,6 +139,8 @@ def test_bench_writes_every_figure(bench_results: Path) -> None:
         "sustained_split",
         "post_p99_50_split",
         "rebuild",
+        "pixel_p50",
+        "pixel_p99",
     }
     # The tiny ladder has no 200/s rung: the CPU target alone stays unmeasured.
     assert all(
@@ -160,6 +163,7 @@ def test_bench_writes_the_table_charts_and_profile(bench_results: Path) -> None:
     assert "| goal | target | measured | met |" in table
     assert "CPU time per order on our ladder, one process" in table
     assert "CPU time per order on our ladder, API and stream processes" in table
+    assert "| live channel (push) |" in table and "| polling every 2 s |" in table
     for chart in CHARTS:
         png = bench_results / f"{stem}-{chart}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png

@@ -39,7 +39,13 @@ def test_agents_lists_transformer_sink_and_relay_timer() -> None:
     assert "transform_order_events" in listing and "order.events" in listing
     assert "sink_to_clickhouse" in listing and "orders_analytics" in listing
     # Every timer the app defines, found by the app itself, not by a hand-kept list.
-    for timer in ("relay_outbox", "audit_outbox", "clean_outbox", "refresh_pipeline_gauges"):
+    for timer in (
+        "relay_outbox",
+        "audit_outbox",
+        "clean_outbox",
+        "refresh_pipeline_gauges",
+        "push_pipeline_health",
+    ):
         assert timer in listing
     assert listing.count("leader only") == 3
 

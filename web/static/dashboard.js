@@ -1,15 +1,27 @@
-// The dashboard: key figures, daily / hourly / status charts and the pipeline's health, polled
-// every 2 s. Every poll updates the same elements and the same charts in place.
+// The dashboard: key figures, daily / hourly / status charts and the pipeline's health. A live
+// channel (a WebSocket) says when ClickHouse took new orders, and brings the pipeline's health;
+// while it is down the page polls every 2 s and reconnects with backoff. `?updates=poll` polls
+// only (for a proxy that passes no WebSocket). Every update changes the same elements and the
+// same charts in place.
 import {
   ApiError, STATUS_COLORS, el, formatCompact, formatCount, formatMoney, requestJson, setText,
 } from "./api.js";
 
 const REFRESH_MS = 2000;
+// Reconnecting: 1 s after a drop, doubling up to 30 s, each ±20 % so that the dashboards a
+// restarted server dropped do not all come back in the same instant.
+const RECONNECT_FIRST_MS = 1000;
+const RECONNECT_MAX_MS = 30000;
+// The server sends the pipeline's health every 2 s: this long without a message, the channel
+// is dead even though the browser has not noticed (a proxy or network that went silent).
+const SILENCE_MS = 10000;
+const LIVE_PATH = "/api/analytics/live";
 const HOUR_MS = 3600 * 1000;
 const HOURS = 24;
 const STORES = ["worker", "mysql", "kafka", "clickhouse"];
 const STORE_NAMES = { worker: "Worker", mysql: "MySQL", kafka: "Kafka", clickhouse: "ClickHouse" };
 const STATUS_WORDS = { ok: "OK", down: "Down", starting: "Starting", unknown: "Unknown" };
+const ANIMATION_MS = 400;
 const REVENUE_COLOR = "#4f46e5";
 const ORDERS_COLOR = "#ea580c";
 
@@ -141,12 +153,14 @@ function createCharts() {
   if (!window.Chart) return null; // the library is missing (not installed): figures still work
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = "#475569";
-  Chart.defaults.animation.duration = 400;
+  Chart.defaults.animation.duration = ANIMATION_MS;
   return { daily: salesChart($("daily-chart")), hourly: salesChart($("hourly-chart")), status: statusChart($("status-chart")) };
 }
 
 /** Give a chart new data only when it changed; Chart.js then animates the old bars into the
- * new ones instead of drawing the chart afresh. */
+ * new ones instead of drawing the chart afresh. Changes that come faster than an animation
+ * (orders streaming in) are drawn at once: an animation cut short shows nothing, and keeping
+ * every chart animating all the time costs the machine a core. */
 function updateChart(chart, labels, series, extra = () => {}) {
   const signature = JSON.stringify([labels, series]);
   if (chart.$signature === signature) return;
@@ -154,7 +168,10 @@ function updateChart(chart, labels, series, extra = () => {}) {
   chart.data.labels = labels;
   series.forEach((data, index) => { chart.data.datasets[index].data = data; });
   extra(chart);
-  chart.update();
+  const now = performance.now();
+  const streaming = now - (chart.$updatedAt ?? -Infinity) < ANIMATION_MS;
+  chart.$updatedAt = now;
+  chart.update(streaming ? "none" : undefined);
 }
 
 function describe(canvas, text) {
@@ -305,8 +322,12 @@ async function refreshSales(charts) {
   const ticket = ++latestSales;
   const query = rangeQuery();
   showRange();
-  const [stats, daily, hourly, statuses] = await Promise.allSettled([
-    requestJson("/api/analytics/stats"),
+  // The key figures first and shown the moment they arrive: the server answers queries one
+  // at a time, and the charts' three would otherwise go ahead of them.
+  const [stats] = await Promise.allSettled([requestJson("/api/analytics/stats")]);
+  if (ticket !== latestSales) return;
+  if (stats.status === "fulfilled") showStats(stats.value);
+  const [daily, hourly, statuses] = await Promise.allSettled([
     requestJson(`/api/analytics/daily-sales?${query}`),
     requestJson("/api/analytics/hourly-sales"),
     requestJson(`/api/analytics/order-status?${query}`),
@@ -356,13 +377,95 @@ function showProblems() {
 }
 
 /** Run `task` now and then again `ms` after each run ended (so a slow server is never asked
- * twice at once), skipping runs while the page is hidden. */
-function every(ms, task) {
+ * twice at once), skipping runs while the page is hidden or `skip()` says so. */
+function every(ms, task, skip = () => false) {
   const run = async () => {
-    if (!document.hidden) await task();
+    if (!document.hidden && !skip()) await task();
     setTimeout(run, ms);
   };
   run();
+}
+
+/** `task`, never running twice at once: a call while it runs makes one more run after it. */
+function oneAtATime(task) {
+  let running = false;
+  let again = false;
+  return async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        await task();
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
+}
+
+/** Shows how the page is kept up to date: "push" (live), "connecting" or "polling". */
+function showChannel(state, text) {
+  const status = $("channel");
+  if (status.dataset.state !== state) status.dataset.state = state;
+  setText(status, text);
+}
+
+/**
+ * The live channel. While it is open the page polls nothing: it refreshes the sales figures
+ * when told they changed and shows the health it is sent. Dropped or refused, it leaves the
+ * page to its polls and tries again after a growing, jittered delay.
+ */
+class LiveChannel {
+  constructor({ onOpen, onChanged, onHealth }) {
+    Object.assign(this, { onOpen, onChanged, onHealth });
+    this.socket = null;
+    this.open = false;
+    this.failures = 0;
+    this.silence = null;
+  }
+
+  connect() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(`${scheme}//${location.host}${LIVE_PATH}`);
+    this.socket = socket;
+    showChannel("connecting", this.failures ? "Reconnecting… polling every 2 s meanwhile" : "Connecting…");
+    socket.addEventListener("open", () => {
+      this.open = true;
+      this.failures = 0;
+      this.heard();
+      showChannel("push", "Live");
+      this.onOpen();
+    });
+    socket.addEventListener("message", (event) => {
+      this.heard();
+      const message = JSON.parse(event.data);
+      if (message.type === "changed") this.onChanged(message.data);
+      else if (message.type === "health") this.onHealth(message.data);
+    });
+    socket.addEventListener("close", () => this.dropped(socket));
+  }
+
+  /** Any message proves the channel alive; silence for too long proves it dead. */
+  heard() {
+    clearTimeout(this.silence);
+    this.silence = setTimeout(() => this.socket?.close(), SILENCE_MS);
+  }
+
+  dropped(socket) {
+    if (socket !== this.socket) return;
+    clearTimeout(this.silence);
+    this.open = false;
+    this.socket = null;
+    this.failures += 1;
+    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** (this.failures - 1));
+    const jittered = Math.round(delay * (0.8 + 0.4 * Math.random()));
+    showChannel("polling", `Live updates lost: polling every 2 s, reconnecting in ${Math.round(jittered / 1000)} s`);
+    setTimeout(() => this.connect(), jittered);
+  }
 }
 
 function start() {
@@ -373,7 +476,7 @@ function start() {
       canvas.replaceWith(el("p", { class: "chart-empty" }, "Charts are unavailable: the Chart.js library is not installed (run make install)."));
     }
   }
-  const refreshNow = () => refreshSales(charts);
+  const refreshNow = oneAtATime(() => refreshSales(charts));
   for (const button of document.querySelectorAll(".presets button")) {
     button.addEventListener("click", () => {
       range.days = Number(button.dataset.days);
@@ -390,8 +493,22 @@ function start() {
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) { refreshNow(); refreshHealth(); }
   });
-  every(REFRESH_MS, refreshNow);
-  every(REFRESH_MS, refreshHealth);
+  const pushOnly = new URLSearchParams(location.search).get("updates") !== "poll";
+  const live = pushOnly ? new LiveChannel({
+    // What changed while the channel was down is fetched once; then only on notice.
+    onOpen: () => { refreshNow(); refreshHealth(); },
+    onChanged: () => { if (!document.hidden) refreshNow(); },
+    onHealth: (health) => {
+      showHealth(health);
+      problems.delete("Pipeline health");
+      showProblems();
+    },
+  }) : null;
+  if (live) live.connect();
+  else showChannel("polling", "Polling every 2 s");
+  const pushing = () => live !== null && live.open;
+  every(REFRESH_MS, refreshNow, pushing);
+  every(REFRESH_MS, refreshHealth, pushing);
 }
 
 start();

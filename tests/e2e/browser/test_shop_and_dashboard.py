@@ -13,13 +13,9 @@ from playwright.async_api import BrowserContext, Page, Request, Response, expect
 
 from ecommerce_stream.stores.mysql import MySQL
 from tests.conftest import poll
+from tests.e2e.browser.dashboard_support import get_json, settled_figures, shown_figures
 
 STORES = ("worker", "mysql", "kafka", "clickhouse")
-
-
-async def _get(http: aiohttp.ClientSession, path: str) -> Any:
-    async with http.get(path) as response:
-        return await response.json()
 
 
 async def _open(context: BrowserContext, path: str) -> Page:
@@ -35,41 +31,6 @@ def _is_order_post(response: Response) -> bool:
 def _money_text(amount: Decimal) -> str:
     """How the pages write an amount (en-US): whole amounts bare, cents with two decimals."""
     return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
-
-
-async def _figures(dashboard: Page) -> tuple[int, Decimal]:
-    orders = await dashboard.locator("#kpi-orders").get_attribute("data-value")
-    revenue = await dashboard.locator("#kpi-revenue").get_attribute("data-value")
-    assert orders is not None and revenue is not None
-    return int(orders), Decimal(revenue)
-
-
-async def _settled_figures(
-    http: aiohttp.ClientSession, mysql: MySQL, dashboard: Page
-) -> tuple[int, Decimal]:
-    """The dashboard's order count and revenue once every live order in MySQL has reached the
-    analytics (nothing of an earlier test is still in flight) and the dashboard shows them."""
-
-    async def settled() -> dict[str, Any] | None:
-        stats = await _get(http, "/api/analytics/stats")
-        live = await mysql.fetch_one(
-            "SELECT COUNT(*) AS orders, COALESCE(SUM(total_amount), 0) AS revenue"
-            " FROM orders WHERE deleted_at IS NULL"
-        )
-        assert live is not None
-        in_step = (live["orders"], live["revenue"]) == (
-            stats["totalOrders"],
-            Decimal(str(stats["totalRevenue"])),
-        )
-        return stats if in_step else None
-
-    stats = await poll(settled, timeout=30, interval=0.1)
-    await expect(dashboard.locator("#kpi-orders")).to_have_attribute(
-        "data-value", str(stats["totalOrders"])
-    )
-    figures = await _figures(dashboard)
-    assert figures[1] == Decimal(str(stats["totalRevenue"]))
-    return figures
 
 
 async def _mark_charts_and_figures(dashboard: Page) -> None:
@@ -103,9 +64,9 @@ async def _charts_match_the_api(dashboard: Page, http: aiohttp.ClientSession) ->
     days = f"startDate={start}&endDate={end}"
 
     async def agree() -> bool:
-        daily = await _get(http, f"/api/analytics/daily-sales?{days}")
-        hourly = await _get(http, "/api/analytics/hourly-sales")
-        statuses = await _get(http, f"/api/analytics/order-status?{days}")
+        daily = await get_json(http, f"/api/analytics/daily-sales?{days}")
+        hourly = await get_json(http, "/api/analytics/hourly-sales")
+        statuses = await get_json(http, f"/api/analytics/order-status?{days}")
         shown = await dashboard.evaluate(
             """() => {
                 const sum = (data) => data.reduce((total, value) => total + value, 0);
@@ -136,18 +97,18 @@ async def _charts_match_the_api(dashboard: Page, http: aiohttp.ClientSession) ->
 
 async def _expect_figures(dashboard: Page, orders: int, revenue: Decimal) -> None:
     await expect(dashboard.locator("#kpi-orders")).to_have_attribute("data-value", str(orders))
-    assert await _figures(dashboard) == (orders, revenue)
+    assert await shown_figures(dashboard) == (orders, revenue)
 
 
 async def test_an_order_placed_in_the_shop_raises_the_dashboard_by_exactly_that_order(
     context: BrowserContext, http: aiohttp.ClientSession, mysql: MySQL
 ) -> None:
-    products = await _get(http, "/api/products")
+    products = await get_json(http, "/api/products")
     with_cents = next(p for p in products if Decimal(str(p["price"])) % 1)
     whole = next(p for p in products if not Decimal(str(p["price"])) % 1)
     expected_total = 3 * Decimal(str(with_cents["price"])) + Decimal(str(whole["price"]))
     dashboard = await _open(context, "/dashboard.html")
-    orders_before, revenue_before = await _settled_figures(http, mysql, dashboard)
+    orders_before, revenue_before = await settled_figures(http, mysql, dashboard)
     await _mark_charts_and_figures(dashboard)
 
     shop = await _open(context, "/")
@@ -177,7 +138,7 @@ async def test_an_order_placed_in_the_shop_raises_the_dashboard_by_exactly_that_
     assert await _updated_in_place(dashboard)
     await _charts_match_the_api(dashboard, http)
     # Still exactly one order once everything has arrived: the double click made no second.
-    assert await _settled_figures(http, mysql, dashboard) == (
+    assert await settled_figures(http, mysql, dashboard) == (
         orders_before + 1,
         revenue_before + expected_total,
     )
@@ -187,7 +148,7 @@ async def test_ten_random_orders_add_ten_orders_to_the_dashboard(
     context: BrowserContext, http: aiohttp.ClientSession, mysql: MySQL
 ) -> None:
     dashboard = await _open(context, "/dashboard.html")
-    orders_before, revenue_before = await _settled_figures(http, mysql, dashboard)
+    orders_before, revenue_before = await settled_figures(http, mysql, dashboard)
     shop = await _open(context, "/")
     placed: list[Response] = []
     shop.on("response", lambda r: placed.append(r) if _is_order_post(r) else None)
@@ -204,7 +165,7 @@ async def test_ten_random_orders_add_ten_orders_to_the_dashboard(
 async def test_an_invalid_order_shows_the_api_error_next_to_the_field(
     context: BrowserContext, http: aiohttp.ClientSession
 ) -> None:
-    product = (await _get(http, "/api/products"))[0]["name"]
+    product = (await get_json(http, "/api/products"))[0]["name"]
     shop = await _open(context, "/")
     await shop.get_by_role("button", name=f"Add {product} to the order").click()
     quantity = shop.get_by_label(f"Quantity of {product}")
@@ -237,7 +198,7 @@ async def test_a_shipping_address_is_shown_as_text_never_run_as_html(
     context: BrowserContext, http: aiohttp.ClientSession
 ) -> None:
     address = '<img src=x onerror="window.injected = 1">Seoul'
-    product = (await _get(http, "/api/products"))[-1]["name"]
+    product = (await get_json(http, "/api/products"))[-1]["name"]
     shop = await _open(context, "/")
     await shop.get_by_label("Customer").select_option("5")
     await shop.get_by_role("button", name=f"Add {product} to the order").click()
@@ -265,7 +226,7 @@ async def test_the_pipeline_panel_shows_every_store_ok(
         await expect(dashboard.locator(figure)).not_to_have_text("–")
 
     async def dead_letters() -> list[int]:
-        counted = (await _get(http, "/api/health"))["pipeline"]["deadLetters"]
+        counted = (await get_json(http, "/api/health"))["pipeline"]["deadLetters"]
         return [] if counted is None else [counted]
 
     # The contract tests dead-letter poison messages on purpose: compare, don't expect 0.

@@ -1,0 +1,35 @@
+"""Live dashboards: the sink's notice after each committed batch goes to Kafka, and every
+process reads every notice (the sink's process may not be the one a dashboard is connected to)."""
+
+from __future__ import annotations
+
+import logging
+
+from ecommerce_stream.analytics.changes import change_notice
+from ecommerce_stream.app import app
+from ecommerce_stream.retry import retry_until_done
+from ecommerce_stream.settings import Role
+from ecommerce_stream.topics import analytics_changes_topic
+from ecommerce_stream.wiring import analytics_change_reader, analytics_schema
+
+log = logging.getLogger(__name__)
+
+
+async def announce_change(rows: int) -> None:
+    """Tell every process that a batch of `rows` ledger rows is now in ClickHouse. A notice
+    that cannot be sent is logged, not retried: it only speeds a dashboard up, and the
+    dashboard's next notice or poll brings the same figures."""
+    try:
+        await analytics_changes_topic.send(value=change_notice(analytics_schema.generation, rows))
+    except Exception as error:
+        log.warning("could not announce an analytics change: %r", error)
+
+
+@app.task(role=Role.API)
+async def read_analytics_changes() -> None:
+    """In every API process: the dashboards connected here learn of each batch any sink
+    commits."""
+    await retry_until_done(
+        "declaring the analytics.changes topic", analytics_changes_topic.maybe_declare
+    )
+    await retry_until_done("reading analytics change notices", analytics_change_reader.run)
