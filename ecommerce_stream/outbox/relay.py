@@ -62,8 +62,12 @@ class OutboxRelay:
 
     def notify(self) -> None:
         """Called after every commit that wrote an event: relay now, not at the next poll."""
-        if not self._wake_up or not self._is_leader():
-            return
+        if self._wake_up and self._is_leader():
+            self.poll()
+
+    def poll(self) -> None:
+        """Start a pass in the background, or, while one runs, ask it to go round once more:
+        the timer never waits behind a pass (nor overruns a short polling interval)."""
         if self._lock.locked():
             # The running pass will go round once more and pick the new row up.
             self._again = True
@@ -82,14 +86,6 @@ class OutboxRelay:
                 published += sent
                 if not (full or self._again):
                     return published
-
-    async def poll(self) -> int:
-        """The timer's pass: while a pass runs, ask it to go round once more and return at
-        once, rather than queue behind it (and overrun a short polling interval)."""
-        if self._lock.locked():
-            self._again = True
-            return 0
-        return await self.drain_or_log()
 
     async def drain_or_log(self) -> int:
         """`drain` for the timer and the wake-up: a store being down is logged, and the rows

@@ -19,7 +19,7 @@ CLEANUP_INTERVAL_SECONDS = 3600.0
 @app.timer(interval=settings.outbox_polling_interval, role=Role.RELAY, on_leader=True)
 async def relay_outbox() -> None:
     """Publish what the after-commit wake-up missed (another worker's orders, failed retries)."""
-    await relay.poll()
+    relay.poll()
 
 
 @app.timer(interval=settings.outbox_audit_interval, role=Role.RELAY, on_leader=True)
