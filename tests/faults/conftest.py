@@ -324,6 +324,16 @@ def _seconds(moment: float | None, since: float) -> str:
 CLICKHOUSE_HTTP_PORT_OFFSET = 80  # beside the app's port, inside the profile's own range
 
 
+async def rebuild_analytics(env: dict[str, str] | None = None) -> None:
+    """Load a ClickHouse from MySQL with `rebuild-analytics` (no worker may hold it): a drill
+    then starts from analytics that agree with every order the drills before it took, whichever
+    ClickHouse those wrote to."""
+    cli = str(PROJECT_ROOT / ".venv" / "bin" / "ecommerce-stream")
+    await asyncio.to_thread(
+        subprocess.run, [cli, "rebuild-analytics"], env={**os.environ, **(env or {})}, check=True
+    )
+
+
 @pytest.fixture
 async def clickhouse_url(settings: Settings) -> AsyncIterator[str]:
     """The shared ClickHouse, loaded from MySQL with `rebuild-analytics` (as when moving from
@@ -346,9 +356,7 @@ async def clickhouse_url(settings: Settings) -> AsyncIterator[str]:
             return False
 
     await poll(answering, timeout=60, interval=0.25)
-    cli = str(PROJECT_ROOT / ".venv" / "bin" / "ecommerce-stream")
-    env = {**os.environ, "CLICKHOUSE_HOST": url}
-    await asyncio.to_thread(subprocess.run, [cli, "rebuild-analytics"], env=env, check=True)
+    await rebuild_analytics({"CLICKHOUSE_HOST": url})
     yield url
     server.terminate()
     server.wait(timeout=30)

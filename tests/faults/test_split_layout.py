@@ -14,7 +14,7 @@ import pytest
 
 from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
-from tests.faults.conftest import STACK_DIR, Load, Worker, agree, under_load
+from tests.faults.conftest import STACK_DIR, Load, Worker, agree, rebuild_analytics, under_load
 
 # No relay wakes up in the process that took the order: the stream process's poll finds it.
 STREAM_POLLING_INTERVAL_SECONDS = 0.05
@@ -24,7 +24,10 @@ UNAVAILABLE_WITHIN_SECONDS = 2.0
 
 @pytest.fixture
 async def split_layout(settings: Settings) -> AsyncIterator[tuple[Worker, Worker]]:
-    """(API process, stream process), each with its own Faust data directory."""
+    """(API process, stream process), each with its own Faust data directory. The embedded
+    chDB is loaded from MySQL first: the drill before may have written to another ClickHouse,
+    and the stream process's outbox audit would count those orders as lost."""
+    await rebuild_analytics()
     stream = Worker(
         "stream",
         settings.port,
