@@ -181,13 +181,17 @@ class Run:
         self.queued.clear()
 
     async def read_to_end(self) -> bool:
-        """Everything fetched so far was processed and each partition was read to the end;
-        a commit is made at each call, as Faust's commit timer would."""
+        """Everything fetched so far was processed and each partition was read to the end,
+        its last record delivered too (a fetch moves the position before Faust's drain loop
+        hands the records over); a commit is made at each call, as Faust's commit timer would."""
         self.process_queued()
         for tp in (EVENTS, OTHER):
             self.commits[tp].append(self.commit_offset(tp))
             self.unprocessed_at_commit[tp].append(self.first_unprocessed(tp))
-        return all(self.kafka.position[tp] == LOG_END for tp in (EVENTS, OTHER))
+        return all(
+            self.kafka.position[tp] == LOG_END and LOG_END - 1 in self.processed[tp]
+            for tp in (EVENTS, OTHER)
+        )
 
     def commit_offset(self, tp: TP) -> int:
         """Where the next commit would leave the partition."""
