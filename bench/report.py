@@ -70,7 +70,7 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
-LAYOUTS = {"ours": "one process", "split": "API + stream processes"}
+LAYOUTS = {"ours": "one process", "split": "API and stream processes"}
 API_FIGURES = {"ours": "api", "split": "api_split"}
 CPU_TARGET_RATE = 200
 
@@ -294,7 +294,7 @@ def _freshness_section(results: dict[str, Any], stem: str) -> list[str]:
         "",
         f"![freshness]({stem}-freshness.png)",
         "",
-        "| orders/s | ours, one process p50 / p95 / p99 (ms) | ours, API + stream processes"
+        f"| orders/s | ours, {LAYOUTS['ours']} p50 / p95 / p99 (ms) | ours, {LAYOUTS['split']}"
         " p50 / p95 / p99 (ms) | original p50 / p95 / p99 (ms) | original ÷ ours"
         " (p50, p99) | server histogram, ours p50 / p99 (ms) |",
         "|---|---|---|---|---|---|",
@@ -365,12 +365,12 @@ def _throughput_section(results: dict[str, Any], stem: str) -> list[str]:
                 f" | {_ms(f.get('p50'))} / {_ms(f.get('p99'))}"
                 f" | {rung['backlog_max']}, {rung['backlog_growth_per_second']:+.0f} | {verdict} |"
             )
-    out += _cpu_table(results, "ours", "one process")
-    out += _cpu_table(results, "split", "API and stream processes")
+    out += _cpu_table(results, "ours")
+    out += _cpu_table(results, "split")
     return out
 
 
-def _cpu_table(results: dict[str, Any], mode: str, layout: str) -> list[str]:
+def _cpu_table(results: dict[str, Any], mode: str) -> list[str]:
     """CPU ms per order by process on a ladder: what a faster pipeline has to shave, and the
     rate at which that cost would fill every core (fixed costs, such as the stats poll, weigh
     on the low rungs; the top rungs' figure is the telling one)."""
@@ -381,7 +381,7 @@ def _cpu_table(results: dict[str, Any], mode: str, layout: str) -> list[str]:
     names = [name for name in rungs[0]["cpu"] if name != "busy_share"]
     out = [
         "",
-        f"CPU time per order on our ladder, {layout} (ms, over each rung's load and drain),"
+        f"CPU time per order on our ladder, {LAYOUTS[mode]} (ms, over each rung's load and drain),"
         f" how busy the machine's {cores} cores were, and the CPU ceiling: the rate at which"
         " that cost per order keeps every core busy, above which no rung can keep up for long:",
         "",
@@ -407,17 +407,11 @@ def _latency_section(results: dict[str, Any], stem: str) -> list[str]:
         "",
         f"![latency]({stem}-latency.png)",
         "",
-        "| request | load | req/s | p50 (ms) | p99 (ms) | errors |",
-        "|---|---|---|---|---|---|",
+        "| request | layout | load | req/s | p50 (ms) | p99 (ms) | errors |",
+        "|---|---|---|---|---|---|---|",
     ]
-    rows = [
-        (api, "one process"),
-        (results["api_split"], "API process"),
-    ]
-    out[-2] = "| request | layout | load | req/s | p50 (ms) | p99 (ms) | errors |"
-    out[-1] = "|---|---|---|---|---|---|---|"
-    for figures, layout in rows:
-        out += _latency_rows(figures, layout)
+    for figures, answered_by in ((api, "one process"), (results["api_split"], "API process")):
+        out += _latency_rows(figures, answered_by)
     return out + _analytics_and_rebuild(results)
 
 
@@ -507,7 +501,7 @@ def _raw_section(results: dict[str, Any]) -> list[str]:
 
 def _profile_section(results: dict[str, Any], stem: str) -> list[str]:
     out = []
-    for key, layout in (("profile", "one process"), ("profile_split", "API and stream processes")):
+    for key, layout in (("profile", LAYOUTS["ours"]), ("profile_split", LAYOUTS["split"])):
         profile = results[key]
         for name, summary in profile["summaries"].items():
             file = f"{stem}-profile-{name.lower()}"

@@ -51,8 +51,9 @@ class App(faust.App):
         self.defined_timers: list[DefinedTimer] = []
         super().__init__(*args, **kwargs)
 
-    def runs(self, role: Role) -> bool:
-        return role in self.roles
+    def runs(self, role: Role | None) -> bool:
+        """Whether this process runs `role`; None is every process's part."""
+        return role is None or role in self.roles
 
     def agent(  # type: ignore[override]
         self, channel: Any = None, *, role: Role, **options: Any
@@ -65,7 +66,7 @@ class App(faust.App):
         self, fun: Any = None, *, role: Role | None = None, **options: Any
     ) -> Any:
         """`role` None: every process (Faust's own timers come through here so)."""
-        if role is not None and not self.runs(role):
+        if not self.runs(role):
             return _left_out
         return super().task(fun, **options)
 
@@ -73,7 +74,7 @@ class App(faust.App):
         """A view of a role (None: every process, e.g. health and the analytics reads, which
         a process without ClickHouse forwards; Faust's own pages) is served only where the
         role runs."""
-        if role is not None and not self.runs(role):
+        if not self.runs(role):
             return _left_out
         define: Callable[..., Any] = super().page(path, **options)
         return define
@@ -98,7 +99,7 @@ class App(faust.App):
         name: str | None = None,
         max_drift_correction: float = 0.1,
     ) -> Callable[..., Any]:
-        if role is not None and not self.runs(role):
+        if not self.runs(role):
             return _left_out
         define = super().timer(
             interval,

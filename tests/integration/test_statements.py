@@ -54,6 +54,15 @@ def _order(order_id: str | None = None) -> Order:
     )
 
 
+async def _committed_order(cursor: CountingCursor) -> Order:
+    """A new order (without its event), committed on `cursor` before the test's own work."""
+    order = _order()
+    statements = Statements(cursor)
+    await OrdersRepository(statements).add(order)
+    await statements.commit()
+    return order
+
+
 async def _rows_of(mysql: MySQL, order_id: str) -> tuple[int, int, int]:
     row = await mysql.fetch_one(
         "SELECT (SELECT COUNT(*) FROM orders WHERE id = %s) AS o,"
@@ -83,11 +92,7 @@ async def test_an_order_its_items_and_event_commit_in_one_round_trip(
 async def test_a_failing_statement_in_the_batch_leaves_nothing_behind(
     scratch_mysql: MySQL, cursor: CountingCursor
 ) -> None:
-    taken = _order()
-    first = Statements(cursor)
-    await OrdersRepository(first).add(taken)
-    await first.commit()
-
+    taken = await _committed_order(cursor)
     statements = Statements(cursor)
     fresh = _order()
     repository = OrdersRepository(statements)
@@ -118,10 +123,7 @@ async def test_a_read_sees_the_writes_held_before_it(cursor: CountingCursor) -> 
 async def test_a_locking_read_begins_the_transaction_and_holds_the_lock(
     scratch_mysql: MySQL, cursor: CountingCursor
 ) -> None:
-    order = _order()
-    setup = Statements(cursor)
-    await OrdersRepository(setup).add(order)
-    await setup.commit()
+    order = await _committed_order(cursor)
     cursor.round_trips = 0
 
     statements = Statements(cursor)
