@@ -35,9 +35,8 @@ single)
     .venv/bin/ecommerce-stream worker -l info
     ;;
 split)
-    # The relay is not woken by the API process's commits: it polls often instead.
+    # The API process's commits wake the stream worker's relay through Kafka (outbox.commits).
     ROLES=relay,transform,sink PORT="$STREAM_PORT" FAUST_DATA_DIR="$FAUST_DATA_DIR-stream" \
-        OUTBOX_POLLING_INTERVAL="${OUTBOX_POLLING_INTERVAL:-0.05}" \
         .venv/bin/ecommerce-stream worker -l info &
     STREAM_PID=$!
     echo "stream worker on :$STREAM_PORT (pid $STREAM_PID); API process on :$PORT"

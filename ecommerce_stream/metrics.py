@@ -8,6 +8,8 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# Event loop lag: most wake-ups are a fraction of a millisecond late, a stall tens of them.
+LAG_SECONDS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 ROWS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
 outbox_backlog = Gauge("ecommerce_outbox_backlog", "Outbox rows not yet published to Kafka.")
@@ -37,6 +39,12 @@ worker_ready = Gauge(
     "ecommerce_worker_ready", "1 once partitions are assigned and no rebalance runs, else 0."
 )
 
+produce_failures = Counter(
+    "ecommerce_produce_failures",
+    "Records produced from a consumed event that Kafka did not take after the producer's"
+    " retries; each is sent again, its source offset uncommitted until it is taken.",
+    ["topic"],
+)
 dead_letters = Counter(
     "ecommerce_dead_letters", "Messages of order.events sent to order.events.dlq."
 )
@@ -121,3 +129,14 @@ push_channels_dropped = Counter(
     "Live-update channels closed because the page stopped reading or answering pings.",
 )
 push_messages = Counter("ecommerce_push_messages", "Messages sent over live-update channels.")
+
+event_loop_lag_seconds = Histogram(
+    "ecommerce_event_loop_lag_seconds",
+    "How late the event loop woke a task that asked to wake at a steady pace: the stall that"
+    " every request and record of this process waits behind.",
+    buckets=LAG_SECONDS,
+)
+event_loop_lag_worst_seconds = Gauge(
+    "ecommerce_event_loop_lag_worst_seconds",
+    "The event loop's worst lag over the last 30 s (the health report's figure).",
+)

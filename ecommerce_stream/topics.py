@@ -13,6 +13,7 @@ ORDER_EVENTS = "order.events"
 ORDERS_ANALYTICS = "orders_analytics"
 ORDER_EVENTS_DLQ = "order.events.dlq"
 ANALYTICS_CHANGES = "analytics.changes"
+OUTBOX_COMMITS = "outbox.commits"
 
 # Raw bytes: the outbox already holds each event serialized, and the transformer decodes
 # by hand so an undecodable message goes to the dead-letter topic instead of crashing it.
@@ -42,6 +43,18 @@ def partitions_of(topic: str) -> list[TP]:
 # by every process from its end without a group. One partition keeps them in commit order.
 analytics_changes_topic = app.topic(
     ANALYTICS_CHANGES,
+    key_type=bytes,
+    key_serializer="raw",
+    value_type=bytes,
+    value_serializer="raw",
+    partitions=1,
+    retention=timedelta(hours=1),
+)
+
+# "An outbox row was committed" notices (outbox/agents.py): a process that does not relay
+# (an API process) wakes the one that does, which reads them from the end without a group.
+outbox_commits_topic = app.topic(
+    OUTBOX_COMMITS,
     key_type=bytes,
     key_serializer="raw",
     value_type=bytes,

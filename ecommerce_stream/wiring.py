@@ -5,6 +5,7 @@ The only module that knows which concrete class plays which role; it closes them
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ecommerce_stream.analytics.changes import tell_dashboards
@@ -19,9 +20,16 @@ from ecommerce_stream.outbox.publisher import EventPublisher
 from ecommerce_stream.outbox.relay import OutboxRelay
 from ecommerce_stream.settings import Role
 from ecommerce_stream.stores.clickhouse import make_clickhouse
-from ecommerce_stream.stores.kafka import BroadcastReader, GroupOffsets
+from ecommerce_stream.stores.kafka import BroadcastReader, CoalescedNotices, GroupOffsets
 from ecommerce_stream.stores.mysql import MySQL
-from ecommerce_stream.topics import ANALYTICS_CHANGES, ORDER_EVENTS, ORDERS_ANALYTICS, partitions_of
+from ecommerce_stream.topics import (
+    ANALYTICS_CHANGES,
+    ORDER_EVENTS,
+    ORDERS_ANALYTICS,
+    OUTBOX_COMMITS,
+    outbox_commits_topic,
+    partitions_of,
+)
 from ecommerce_stream.web.forward import Forwarder
 from ecommerce_stream.web.push import PushHub
 
@@ -58,12 +66,24 @@ analytics_change_reader = BroadcastReader(
 )
 
 event_publisher = EventPublisher(settings, ORDER_EVENTS)
+# A commit in a process that does not relay (an API process) wakes the relaying one through
+# Kafka: a notice on outbox.commits, which every relay process reads.
+outbox_commit_notices = CoalescedNotices(
+    partial(outbox_commits_topic.send, value=b""), prepare=outbox_commits_topic.maybe_declare
+)
 relay = OutboxRelay(
     mysql,
     event_publisher.publish,
     settings.outbox_batch_size,
     _relays,
     wake_up=settings.outbox_wake_up,
+    wake_elsewhere=outbox_commit_notices.notify,
+)
+outbox_commit_reader = BroadcastReader(
+    settings.kafka_brokers,
+    f"{settings.kafka_client_id}-commits",
+    OUTBOX_COMMITS,
+    lambda _notice: relay.wake(),
 )
 # Every commit that wrote an event wakes the relay.
 order_service = OrderService(
@@ -96,6 +116,7 @@ outbox_audit = OutboxAudit(
 @app.on_before_shutdown.connect
 async def _close(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
     await push_hub.close_all()
+    await outbox_commit_notices.close()
     await event_publisher.close()
     if stream_worker is not None:
         await stream_worker.close()

@@ -50,9 +50,11 @@ class OutboxRelay:
         is_leader: Callable[[], bool],
         *,
         wake_up: bool = True,
+        wake_elsewhere: Callable[[], None] | None = None,
     ) -> None:
         self._mysql = mysql
         self._wake_up = wake_up
+        self._wake_elsewhere = wake_elsewhere
         self._publish = publish
         self._batch_size = batch_size
         self._is_leader = is_leader
@@ -61,7 +63,18 @@ class OutboxRelay:
         self._wakeups: set[asyncio.Task[int]] = set()
 
     def notify(self) -> None:
-        """Called after every commit that wrote an event: relay now, not at the next poll."""
+        """Called after every commit that wrote an event: relay now, not at the next poll; a
+        process that does not relay wakes the one that does (`wake_elsewhere`)."""
+        if not self._wake_up:
+            return
+        if self._is_leader():
+            self.poll()
+        elif self._wake_elsewhere is not None:
+            self._wake_elsewhere()
+
+    def wake(self) -> None:
+        """Another process committed an event: relay now, if this process is the relaying
+        one (a notice never travels further)."""
         if self._wake_up and self._is_leader():
             self.poll()
 

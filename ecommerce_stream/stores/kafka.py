@@ -1,6 +1,7 @@
 """Kafka plumbing Faust lacks: a consumer that never commits past a record it did not process,
-a transport with a shorter consumer fetch wait, the consumer group's committed offsets, and a
-reader that gives every process every message of a topic.
+a transport with a shorter consumer fetch wait, acks that wait for what was produced from a
+record, the consumer group's committed offsets, a reader that gives every process every message
+of a topic, and a sender of tiny coalesced notices.
 
 Faust builds its consumer with `fetch_max_wait_ms=1500` and no setting to change it. aiokafka
 keeps one fetch request in flight per broker, and leaves out of it the partitions whose records
@@ -15,17 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import aiokafka
 from aiokafka.admin import AIOKafkaAdminClient
 from faust.transport.consumer import ensure_TP
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import TP, Message
+from faust.types import TP, EventT, Message, StreamT
 
 from ecommerce_stream import metrics
+from ecommerce_stream.retry import backoff_delay
 from ecommerce_stream.stores.reads import Hole, PartitionReads, Verdict, next_commit
 
 log = logging.getLogger(__name__)
@@ -307,3 +309,132 @@ class BroadcastReader:
         finally:
             self.reading.clear()
             await consumer.stop()
+
+
+# send() -> a future the brokers' acknowledgement resolves (Faust's topic.send, aiokafka's).
+Send = Callable[[], Awaitable[Awaitable[Any]]]
+FIRST_RESEND_SECONDS = 0.5
+
+
+class AckOnDelivery:
+    """Acks each event of a manually acked stream (`stream.noack()`) only once the record
+    produced from it is acknowledged by the brokers, so the source offset is never committed
+    ahead of its output. A record the producer gave up on (its retries and request timeout
+    spent) is counted, logged and sent again, with backoff, until Kafka takes it; its event
+    stays unacked meanwhile, so a worker that dies first has it redelivered."""
+
+    def __init__(self, stream: StreamT[Any], topic: str) -> None:
+        self._stream = stream
+        self._topic = topic
+        self._delivered: deque[EventT[Any]] = deque()
+        self._acking: asyncio.Task[None] | None = None
+        self._resends: set[asyncio.Task[None]] = set()
+
+    @property
+    def resending(self) -> int:
+        """Records sent again because Kafka refused them, not yet taken."""
+        return len(self._resends)
+
+    async def send(self, event: EventT[Any], send: Send) -> None:
+        """Produce with `send` (called again for a resend); `event` is acked once delivered."""
+        try:
+            delivery = await send()
+        except Exception as error:  # not even queued (e.g. no metadata within the timeout)
+            self._resend(event, send, error)
+            return
+        future = asyncio.ensure_future(delivery)
+        future.add_done_callback(lambda done: self._settled(event, send, done))
+
+    async def ack(self, event: EventT[Any]) -> None:
+        """An event that produced nothing (a stale version) is acked in its turn."""
+        await self._stream.ack(event)
+
+    def close(self) -> None:
+        for task in [*self._resends, *([self._acking] if self._acking else [])]:
+            task.cancel()
+
+    def _settled(self, event: EventT[Any], send: Send, delivery: asyncio.Future[Any]) -> None:
+        if delivery.cancelled():
+            return  # the worker is stopping: the event stays unacked and is read again
+        error = delivery.exception()
+        if error is None:
+            self._acked_soon(event)
+        else:
+            self._resend(event, send, error)
+
+    def _acked_soon(self, event: EventT[Any]) -> None:
+        # One task acks every delivery settled meanwhile, not one task per record.
+        self._delivered.append(event)
+        if self._acking is None or self._acking.done():
+            self._acking = asyncio.ensure_future(self._ack_delivered())
+
+    async def _ack_delivered(self) -> None:
+        while self._delivered:
+            await self._stream.ack(self._delivered.popleft())
+
+    def _resend(self, event: EventT[Any], send: Send, error: BaseException) -> None:
+        task = asyncio.ensure_future(self._resend_until_taken(event, send, error))
+        self._resends.add(task)
+        task.add_done_callback(self._resends.discard)
+
+    async def _resend_until_taken(
+        self, event: EventT[Any], send: Send, error: BaseException
+    ) -> None:
+        failures = 0
+        while True:
+            failures += 1
+            metrics.produce_failures.labels(self._topic).inc()
+            delay = backoff_delay(failures, first=FIRST_RESEND_SECONDS)
+            log.error(
+                "Kafka did not take a record for %s (from %s@%d): %r; its offset stays"
+                " uncommitted, sending it again in %.1f s",
+                self._topic,
+                event.message.tp,
+                event.message.offset,
+                error,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            try:
+                await (await send())
+            except Exception as again:
+                error = again
+                continue
+            self._acked_soon(event)
+            return
+
+
+class CoalescedNotices:
+    """Messages that only say "something happened", sent with `send` in the background: at
+    most one is in flight, and however many `notify` calls come meanwhile, one more follows
+    it. A notice that cannot be sent is dropped (the reader has a slower way to find out).
+    `prepare` (declaring the topic) runs before the first notice, until it succeeds once."""
+
+    def __init__(self, send: Send, prepare: Callable[[], Awaitable[Any]]) -> None:
+        self._send = send
+        self._prepare: Callable[[], Awaitable[Any]] | None = prepare
+        self._sending: asyncio.Task[None] | None = None
+        self._again = False
+
+    def notify(self) -> None:
+        if self._sending is not None and not self._sending.done():
+            self._again = True
+            return
+        self._sending = asyncio.ensure_future(self._send_while_asked())
+
+    async def _send_while_asked(self) -> None:
+        while True:
+            self._again = False
+            try:
+                if self._prepare is not None:
+                    await self._prepare()
+                    self._prepare = None
+                await (await self._send())
+            except Exception as error:
+                log.debug("a notice could not be sent: %r", error)
+            if not self._again:
+                return
+
+    async def close(self) -> None:
+        if self._sending is not None:
+            self._sending.cancel()
