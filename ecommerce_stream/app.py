@@ -160,6 +160,9 @@ app = App(
     topic_replication_factor=settings.kafka_replication_factor,
     # The relay marks an outbox row processed on this ack: it must mean "replicated".
     producer_acks=-1,
+    # A send Kafka does not take in time fails, and the transformer sends it again (its source
+    # offset uncommitted meanwhile): Faust's 20 minutes would hide a frozen broker that long.
+    producer_request_timeout=settings.kafka_producer_timeout,
     consumer_auto_offset_reset="earliest",
     topic_disable_leader=not settings.stands_for_leader,
     consumer_group_instance_id=settings.kafka_group_instance_id or None,
@@ -190,7 +193,7 @@ serve_parser_errors_as_json()
 
 # Faust's own consumer would hold a fetch up to 1.5 s (stores/kafka.py says why that matters).
 app.transport = KafkaTransport(
-    app.conf.broker_consumer, app, fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms
+    app.conf.broker_consumer, app, fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms
 )
 
 # Faust's stream metrics and the project's own (ecommerce_stream/metrics.py) at /metrics.

@@ -16,6 +16,11 @@ outbox_backlog = Gauge("ecommerce_outbox_backlog", "Outbox rows not yet publishe
 consumer_lag = Gauge(
     "ecommerce_consumer_lag", "Messages of this worker's partitions not yet consumed."
 )
+committed_lag = Gauge(
+    "ecommerce_committed_lag",
+    "Messages of order.events and orders_analytics after the consumer group's committed"
+    " offsets, over all partitions: what a restart would read again.",
+)
 freshness_seconds = Gauge(
     "ecommerce_freshness_seconds",
     "Age of the oldest committed order change not yet visible in ClickHouse (0: all visible).",
@@ -39,6 +44,10 @@ worker_ready = Gauge(
     "ecommerce_worker_ready", "1 once partitions are assigned and no rebalance runs, else 0."
 )
 
+records_being_resent = Gauge(
+    "ecommerce_records_being_resent",
+    "Records produced from a consumed event that Kafka refused, being sent again now.",
+)
 produce_failures = Counter(
     "ecommerce_produce_failures",
     "Records produced from a consumed event that Kafka did not take after the producer's"

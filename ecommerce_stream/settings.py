@@ -27,6 +27,7 @@ class Role(StrEnum):
 
 
 ALL_ROLES = frozenset(Role)
+FAUST_FETCH_MAX_WAIT_MS = 1500
 # Roles that consume or lead in the stream consumer group; a process with none of them stays
 # out of it, so that it can never be the group's leader (whose relay it would not run).
 STREAM_ROLES = frozenset({Role.RELAY, Role.TRANSFORM, Role.SINK})
@@ -73,8 +74,16 @@ class Settings(BaseSettings):
     kafka_consumer_group_id: str = "order-event-transformer"
     kafka_topic_partitions: int = Field(3, ge=1)
     kafka_replication_factor: int = Field(1, ge=1)
-    # How long a consumer fetch may wait at the broker (Faust's own: 1500; see stores/kafka.py).
-    kafka_fetch_max_wait_ms: int = Field(100, ge=1, le=1500)
+    # How long a stream worker's consumer fetch may wait at the broker (Faust's own: 1500; see
+    # stores/kafka.py). An API process consumes nothing, and keeps Faust's.
+    kafka_fetch_max_wait_ms: int = Field(500, ge=1, le=1500)
+    kafka_producer_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds Kafka has to acknowledge a record Faust's producer sends (a"
+        " transformer row, a changelog entry) before the send fails and is retried by the app"
+        " (Faust's own default: 20 minutes).",
+    )
     kafka_group_instance_id: str = Field(
         "",
         max_length=249,
@@ -234,6 +243,12 @@ class Settings(BaseSettings):
     @property
     def joins_stream_group(self) -> bool:
         return bool(self.role_set & STREAM_ROLES)
+
+    @property
+    def consumer_fetch_max_wait_ms(self) -> int:
+        """A stream worker's fetch waits briefly (stores/kafka.py says why); an API process
+        reads nothing in its group, and waits as long as Faust lets it."""
+        return self.kafka_fetch_max_wait_ms if self.joins_stream_group else FAUST_FETCH_MAX_WAIT_MS
 
     @property
     def stands_for_leader(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from ecommerce_stream import metrics
 from ecommerce_stream.analytics.changes import tell_dashboards
 from ecommerce_stream.analytics.ledger import AnalyticsLedger
 from ecommerce_stream.analytics.queries import AnalyticsQueries
@@ -20,7 +21,12 @@ from ecommerce_stream.outbox.publisher import EventPublisher
 from ecommerce_stream.outbox.relay import OutboxRelay
 from ecommerce_stream.settings import Role
 from ecommerce_stream.stores.clickhouse import make_clickhouse
-from ecommerce_stream.stores.kafka import BroadcastReader, CoalescedNotices, GroupOffsets
+from ecommerce_stream.stores.kafka import (
+    BroadcastReader,
+    CoalescedNotices,
+    GroupOffsets,
+    records_being_resent,
+)
 from ecommerce_stream.stores.mysql import MySQL
 from ecommerce_stream.topics import (
     ANALYTICS_CHANGES,
@@ -89,6 +95,8 @@ outbox_commit_reader = BroadcastReader(
 order_service = OrderService(
     mysql_units_of_work(mysql, relay.notify), retention_days=settings.soft_delete_retention_days
 )
+
+metrics.records_being_resent.set_function(records_being_resent)
 
 group_offsets = GroupOffsets(
     settings.kafka_brokers, f"{settings.kafka_client_id}-audit", settings.kafka_consumer_group_id

@@ -5,10 +5,10 @@ steady pace and measures how late each wake-up came."""
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 
 from ecommerce_stream import metrics
 from ecommerce_stream.app import app
+from ecommerce_stream.health.windows import WorstOver
 
 # Ten wake-ups a second: a stall of a few milliseconds shows within seconds, at a cost of
 # microseconds a second.
@@ -18,31 +18,7 @@ PROBE_SECONDS = 0.1
 WINDOW_SECONDS = 30.0
 
 
-class LagWindow:
-    """The worst lag observed over the last `window` seconds (clock times passed in)."""
-
-    def __init__(self, window: float = WINDOW_SECONDS) -> None:
-        self._window = window
-        # (time, lag), each newer sample's lag smaller than the one before it: a larger lag
-        # observed later makes every smaller earlier one irrelevant for the maximum.
-        self._peaks: deque[tuple[float, float]] = deque()
-
-    def observe(self, at: float, lag: float) -> None:
-        while self._peaks and self._peaks[-1][1] <= lag:
-            self._peaks.pop()
-        self._peaks.append((at, lag))
-        self._forget_before(at - self._window)
-
-    def worst(self, now: float) -> float:
-        self._forget_before(now - self._window)
-        return self._peaks[0][1] if self._peaks else 0.0
-
-    def _forget_before(self, moment: float) -> None:
-        while self._peaks and self._peaks[0][0] < moment:
-            self._peaks.popleft()
-
-
-recent_lag = LagWindow()
+recent_lag = WorstOver(WINDOW_SECONDS)
 
 
 def worst_recent_lag() -> float:

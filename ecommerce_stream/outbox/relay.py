@@ -61,6 +61,8 @@ class OutboxRelay:
         self._lock = asyncio.Lock()
         self._again = False
         self._wakeups: set[asyncio.Task[int]] = set()
+        # Passes that went through to an empty outbox: the first one makes the worker ready.
+        self.passes_done = 0
 
     def notify(self) -> None:
         """Called after every commit that wrote an event: relay now, not at the next poll; a
@@ -98,6 +100,7 @@ class OutboxRelay:
                 sent, full = await self._relay_batch()
                 published += sent
                 if not (full or self._again):
+                    self.passes_done += 1
                     return published
 
     async def drain_or_log(self) -> int:

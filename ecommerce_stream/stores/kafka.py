@@ -314,6 +314,13 @@ class BroadcastReader:
 # send() -> a future the brokers' acknowledgement resolves (Faust's topic.send, aiokafka's).
 Send = Callable[[], Awaitable[Awaitable[Any]]]
 FIRST_RESEND_SECONDS = 0.5
+# Every record being sent again, by any AckOnDelivery of this process.
+_resends: set[asyncio.Task[None]] = set()
+
+
+def records_being_resent() -> int:
+    """Records Kafka refused after the producer's retries, being sent again now."""
+    return len(_resends)
 
 
 class AckOnDelivery:
@@ -329,11 +336,6 @@ class AckOnDelivery:
         self._delivered: deque[EventT[Any]] = deque()
         self._acking: asyncio.Task[None] | None = None
         self._resends: set[asyncio.Task[None]] = set()
-
-    @property
-    def resending(self) -> int:
-        """Records sent again because Kafka refused them, not yet taken."""
-        return len(self._resends)
 
     async def send(self, event: EventT[Any], send: Send) -> None:
         """Produce with `send` (called again for a resend); `event` is acked once delivered."""
@@ -374,8 +376,9 @@ class AckOnDelivery:
 
     def _resend(self, event: EventT[Any], send: Send, error: BaseException) -> None:
         task = asyncio.ensure_future(self._resend_until_taken(event, send, error))
-        self._resends.add(task)
-        task.add_done_callback(self._resends.discard)
+        for tasks in (self._resends, _resends):
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
 
     async def _resend_until_taken(
         self, event: EventT[Any], send: Send, error: BaseException
@@ -416,6 +419,12 @@ class CoalescedNotices:
         self._sending: asyncio.Task[None] | None = None
         self._again = False
 
+    async def prepare(self) -> None:
+        """Run `prepare` now (a worker warming up), not with the first notice."""
+        if self._prepare is not None:
+            await self._prepare()
+            self._prepare = None
+
     def notify(self) -> None:
         if self._sending is not None and not self._sending.done():
             self._again = True
@@ -426,9 +435,7 @@ class CoalescedNotices:
         while True:
             self._again = False
             try:
-                if self._prepare is not None:
-                    await self._prepare()
-                    self._prepare = None
+                await self.prepare()
                 await (await self._send())
             except Exception as error:
                 log.debug("a notice could not be sent: %r", error)

@@ -22,4 +22,12 @@ async def test_the_worker_consumer_waits_at_most_the_configured_time() -> None:
 
     consumer = thread._create_worker_consumer(app.transport)
 
+    assert settings.joins_stream_group, "the test profile's worker runs every role"
     assert consumer._fetch_max_wait_ms == settings.kafka_fetch_max_wait_ms != 1500
+
+
+def test_an_api_process_keeps_fausts_fetch_wait() -> None:
+    api = settings.model_copy(update={"roles": "api", "stream_url": "http://127.0.0.1:1"})
+
+    assert api.consumer_fetch_max_wait_ms == 1500
+    assert settings.consumer_fetch_max_wait_ms == settings.kafka_fetch_max_wait_ms
