@@ -1,5 +1,7 @@
 """HTTP load: open loop (requests leave on a schedule whatever the answers, bounded in count and
-time) and closed loop (a fixed number of clients back to back, to find saturation)."""
+time: the open model of real arrivals, each latency counted from the moment the request was
+due, so a stall delays every request behind it in the figures too) and closed loop (a fixed
+number of clients back to back, to find saturation)."""
 
 from __future__ import annotations
 
@@ -22,14 +24,16 @@ MAX_CONNECTIONS = 256
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    sent: float  # time.perf_counter() when the request left
+    due: float  # time.perf_counter() when the request was meant to leave (its slot)
+    sent: float  # ... when it left (later than due if the generator itself was held up)
     done: float  # ... when its answer (or failure) arrived
     ok: bool
     value: str | None = None  # the created order's id, for POSTs that asked for it
 
     @property
     def latency(self) -> float:
-        return self.done - self.sent
+        """From the moment the request was due: a closed loop's is when it left."""
+        return self.done - self.due
 
 
 Request = Callable[[int], Awaitable[tuple[bool, str | None]]]
@@ -70,13 +74,13 @@ def get_path(http: aiohttp.ClientSession, paths: list[str]) -> Request:
     return request
 
 
-async def _timed(request: Request, i: int) -> Outcome:
+async def _timed(request: Request, i: int, due: float | None = None) -> Outcome:
     sent = time.perf_counter()
     try:
         ok, value = await request(i)
     except (aiohttp.ClientError, OSError, TimeoutError):
         ok, value = False, None
-    return Outcome(sent, time.perf_counter(), ok, value)
+    return Outcome(sent if due is None else due, sent, time.perf_counter(), ok, value)
 
 
 async def open_loop(
@@ -99,7 +103,7 @@ async def open_loop(
             now = time.perf_counter()
             # Everything due by now leaves now: a late wake-up never thins the schedule.
             while sent < count and start + sent / rate <= now:
-                task = asyncio.ensure_future(_timed(request, sent))
+                task = asyncio.ensure_future(_timed(request, sent, start + sent / rate))
                 task.add_done_callback(finished)
                 tasks.append(task)
                 sent += 1

@@ -56,8 +56,14 @@ class Plan:
     # Order → pixel (bench/pixel.py): the rate, for this long.
     pixel_rate: int = 10
     pixel_seconds: float = 30.0
-    api_rate: int = 50
+    # POST /api/orders at these rates (open model); GET at the first.
+    api_rates: tuple[int, ...] = (50, 200)
     api_seconds: float = 20.0
+    # Orders at the first API rate from the moment the workers report healthy: "ready" must
+    # mean the first minute is as fast as the rest.
+    first_minute_seconds: float = 60.0
+    # Every app process's CPU with nothing to do, once the pipeline is quiet.
+    idle_seconds: float = 30.0
     saturation_seconds: float = 10.0
     saturation_clients: int = 32
     bulk_orders: int = 1_000_000
@@ -88,6 +94,8 @@ QUICK = Plan(
     drain_timeout_seconds={"ours": 4.0, "split": 4.0, "original": 6.0},
     pixel_seconds=5.0,
     api_seconds=3.0,
+    first_minute_seconds=10.0,
+    idle_seconds=10.0,
     saturation_seconds=2.0,
     bulk_orders=10_000,
     analytics_calls=50,
@@ -108,6 +116,8 @@ TINY = Plan(
     stats_poll_seconds=0.02,
     pixel_seconds=1.0,
     api_seconds=0.5,
+    first_minute_seconds=1.0,
+    idle_seconds=1.0,
     saturation_seconds=0.5,
     saturation_clients=4,
     bulk_orders=1_000,

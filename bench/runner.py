@@ -19,6 +19,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from bench import analytics_queries, api, bulk, pixel, profile, raw, report
 from bench.cpu import CpuMeter
 from bench.freshness import Ladder, Rung, wait_quiet
@@ -64,6 +66,13 @@ METHOD = [
     " MySQL and Kafka, its ClickHouse rebuilt from the same MySQL data as ours. Its freshness"
     " rungs are also its ladder's first rungs (beside a 5 s poll the fine stats poll costs it"
     " nothing).",
+    "Orders API: POST /api/orders at {api_rates} requests/s in the open model (each request"
+    " leaves at its slot in a constant-rate schedule whatever earlier answers did, and its"
+    " latency is counted from that slot, so queueing shows), GET at the first rate, both beside"
+    " a closed loop of {clients} clients (each waits for its answer before the next request,"
+    " which hides queueing). The first minute: POSTs at {first_rate}/s for {first_seconds:g} s"
+    " from the moment every worker answered /api/health with 200. At rest: each app process's"
+    " CPU over {idle_seconds:g} s once the outbox and the consumer lag were empty.",
     "Order → pixel: orders at {pixel_rate} orders/s through the API (open loop) while two"
     " dashboards in one headless chromium (Debian's) watch: one on the live channel, one"
     " polling every 2 s (?updates=poll). The k-th order answered 201 (wall clock) is taken as"
@@ -181,6 +190,11 @@ class Benchmark:
                     poll_ms=self._plan.stats_poll_seconds * 1000,
                     ladder_poll_ms=self._plan.ladder_poll_seconds * 1000,
                     pixel_rate=self._plan.pixel_rate,
+                    api_rates=" and ".join(str(rate) for rate in self._plan.api_rates),
+                    clients=self._plan.saturation_clients,
+                    first_rate=self._plan.api_rates[0],
+                    first_seconds=self._plan.first_minute_seconds,
+                    idle_seconds=self._plan.idle_seconds,
                     original_settings=", ".join(
                         f"{name}={value}" for name, value in ORIGINAL_DESIGN_ENV.items()
                     ),
@@ -226,8 +240,11 @@ class Benchmark:
                 "second_run_rows_per_second": again.rows_per_second,
             }
 
+        results["start"] = {}
         workers = await self._start([Worker("worker", self._env("ours"), *self._at(0))])
         try:
+            with self._stage("the first minute after ready, and at rest: one process"):
+                results["start"]["ours"] = await self._first_minute_and_rest(workers)
             with self._stage("analytics endpoints on the loaded data"):
                 results["analytics"] = await analytics_queries.measure(
                     self._base_url, plan.analytics_calls
@@ -245,6 +262,8 @@ class Benchmark:
 
         workers = await self._start(self._split_layout())
         try:
+            with self._stage("the first minute after ready, and at rest: API and stream"):
+                results["start"]["split"] = await self._first_minute_and_rest(workers)
             with self._stage("our design, API and stream processes: ladder"):
                 results["split"] = await self._ladder("split", mysql, workers)
             # The layout `make run` starts: the dashboard on the API process, pushed to by way
@@ -322,6 +341,36 @@ class Benchmark:
             "sustained_orders_per_second": _sustained(ladder),
             "freshness": [rung.as_json() for rung in freshness],
             "ladder": [rung.as_json() for rung in ladder],
+        }
+
+    async def _first_minute_and_rest(self, workers: list[Worker]) -> dict[str, Any]:
+        """Orders the moment every worker says it is ready (open model, at the first API
+        rate), then, once the pipeline is quiet, the CPU every app process takes at rest."""
+        plan = self._plan
+        rate, count = (
+            plan.api_rates[0],
+            max(2, round(plan.api_rates[0] * plan.first_minute_seconds)),
+        )
+        async with new_session(self._base_url) as http:
+            posted = await open_loop(
+                post_order(http, random.Random("first-minute"), keep_id=False),
+                rate,
+                count,
+                "first minute",
+            )
+        await wait_quiet(self._base_url)
+        meter = CpuMeter({worker.name: [psutil.Process(worker.pid)] for worker in workers})
+        meter.start()
+        await asyncio.sleep(plan.idle_seconds)
+        used_ms = meter.stop(1)  # one "order": the whole interval, in ms
+        at_rest = {w.name: used_ms[w.name] / 1000 / plan.idle_seconds for w in workers}
+        return {
+            "first_minute": {"rate": rate, **api.figures(posted, count / rate)},
+            "at_rest": {
+                "seconds": plan.idle_seconds,
+                "core_share": at_rest,
+                "total_core_share": sum(at_rest.values()),
+            },
         }
 
     async def _profile(self, workers: list[Worker], rate: int) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from faust.cli import option
 
 from ecommerce_stream.analytics import reconcile as reconciliation
+from ecommerce_stream.analytics.live import announce_rebuild
 from ecommerce_stream.analytics.schema import MySQLSource
 from ecommerce_stream.app import app, settings
 from ecommerce_stream.progress import progress_bar
@@ -58,3 +59,5 @@ async def rebuild_analytics(self: object) -> None:
         f"rebuilt the analytics of {orders} orders in {elapsed:.2f}s"
         f" ({orders / elapsed:,.0f} orders/s)"
     )
+    if await announce_rebuild(orders):
+        print("open dashboards were told to refresh")

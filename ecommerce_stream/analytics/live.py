@@ -3,6 +3,7 @@ process reads every notice (the sink's process may not be the one a dashboard is
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from ecommerce_stream.analytics.changes import change_notice
@@ -23,6 +24,27 @@ async def announce_change(rows: int) -> None:
         await analytics_changes_topic.send(value=change_notice(analytics_schema.generation, rows))
     except Exception as error:
         log.warning("could not announce an analytics change: %r", error)
+
+
+# A rebuild runs with no worker: the command waits this long for Kafka to take its notice.
+REBUILD_NOTICE_TIMEOUT_SECONDS = 10.0
+
+
+async def announce_rebuild(orders: int) -> bool:
+    """After `rebuild-analytics` (its own process, no worker running): every open dashboard
+    refreshes at once instead of at the next order. Waits for Kafka's acknowledgement, then
+    stops the producer the command started; False (and a log line) if Kafka did not take it."""
+    try:
+        async with asyncio.timeout(REBUILD_NOTICE_TIMEOUT_SECONDS):
+            await analytics_changes_topic.maybe_declare()
+            notice = change_notice(analytics_schema.generation, orders)
+            await (await analytics_changes_topic.send(value=notice))
+        return True
+    except Exception as error:
+        log.warning("could not tell open dashboards of the rebuild: %r", error)
+        return False
+    finally:
+        await app.producer.stop()
 
 
 @app.task(role=Role.API)

@@ -333,6 +333,7 @@ class AckOnDelivery:
     def __init__(self, stream: StreamT[Any], topic: str) -> None:
         self._stream = stream
         self._topic = topic
+        metrics.produce_failures.labels(topic)  # the series exists at 0 from the start
         self._delivered: deque[EventT[Any]] = deque()
         self._acking: asyncio.Task[None] | None = None
         self._resends: set[asyncio.Task[None]] = set()

@@ -28,11 +28,19 @@ ADMIN_TOKENS = "a named admin's token or ADMIN_TOKEN"
 
 
 class AdminHeaders(Params):
+    """With the shared ADMIN_TOKEN: the acting admin must be named."""
+
     admin_id: AdminName = Field(alias=ADMIN_ID_HEADER, description=ADMIN_ID_DESCRIPTION)
 
 
 class NamedAdminHeaders(Params):
-    admin_id: AdminName | None = Field(None, alias=ADMIN_ID_HEADER)
+    """With a named admin's token: the header may be left out (the token names the admin).
+    The OpenAPI document shows this one, the weaker of the two: a client of either kind of
+    token reads that the header is optional and when it is needed."""
+
+    admin_id: AdminName | None = Field(
+        None, alias=ADMIN_ID_HEADER, description=ADMIN_ID_DESCRIPTION
+    )
 
 
 def token_hash(token: bytes) -> str:

@@ -59,7 +59,7 @@ from openapi_pydantic.v3.v3_1 import (
 from pydantic import BaseModel, TypeAdapter
 
 from ecommerce_stream import errors
-from ecommerce_stream.web.auth import AdminHeaders
+from ecommerce_stream.web.auth import NamedAdminHeaders
 from ecommerce_stream.web.errors import ErrorResponse, status_of
 from ecommerce_stream.web.http import MAX_REQUEST_BODY_BYTES
 
@@ -92,7 +92,7 @@ class Endpoint:
             (self.path, "path"),
             (self.query, "query"),
             (self.headers, "header"),
-            (AdminHeaders if self.admin else None, "header"),
+            (NamedAdminHeaders if self.admin else None, "header"),
         ]
         return [(model, where) for model, where in declared if model is not None]
 

@@ -86,8 +86,23 @@ REQUIRED_NUMBERS = [
     *[
         f"{api}.{kind}.{figure}"
         for api in ("api", "api_split")
-        for kind in ("post_at_rate", "get_at_rate", "post_saturation", "get_saturation")
-        for figure in ("p50", "p99", "requests_per_second")
+        for kind in (
+            "post_open.50",
+            "post_open.200",
+            "get_at_rate",
+            "post_saturation",
+            "get_saturation",
+        )
+        for figure in ("p50", "p95", "p99", "max", "requests_per_second")
+    ],
+    *[
+        f"start.{mode}.{figure}"
+        for mode in ("ours", "split")
+        for figure in (
+            "first_minute.p99",
+            "first_minute.max",
+            "at_rest.total_core_share",
+        )
     ],
     *[f"ratios.freshness_{q}_at_{rate}" for rate in FRESHNESS_RATES for q in ("p50", "p99")],
     *[f"pixel.{mode}.{q}" for mode in ("push", "poll") for q in ("p50", "p95", "p99")],
@@ -127,6 +142,10 @@ def test_bench_writes_every_figure(bench_results: Path) -> None:
         assert 0 < cpu["busy_share"] <= 1, cpu
         for process in processes:
             assert cpu[process] > 0, (mode, process, cpu)
+    for mode in ("ours", "split"):
+        first_minute = results["start"][mode]["first_minute"]
+        assert first_minute["errors"] == 0 and first_minute["n"] > 0, first_minute
+        assert 0 < results["start"][mode]["at_rest"]["total_core_share"] < 2
     assert set(results["stage_seconds"]) >= {
         "profiling the worker",
         "profiling the API and stream processes",
@@ -138,6 +157,9 @@ def test_bench_writes_every_figure(bench_results: Path) -> None:
         "freshness_p50_50_split",
         "sustained_split",
         "post_p99_50_split",
+        "post_p99_200_split",
+        "first_minute_p99_split",
+        "at_rest_cpu_split",
         "rebuild",
         "pixel_p50",
         "pixel_p99",

@@ -9,8 +9,11 @@ import os
 import subprocess
 from pathlib import Path
 
+from ecommerce_stream.analytics.changes import AnalyticsChanged
 from ecommerce_stream.settings import PROJECT_ROOT, Settings
-from tests.conftest import Worker
+from ecommerce_stream.stores.kafka import BroadcastReader
+from ecommerce_stream.topics import ANALYTICS_CHANGES
+from tests.conftest import Worker, poll
 
 CLI = str(PROJECT_ROOT / ".venv" / "bin" / "ecommerce-stream")
 
@@ -50,3 +53,30 @@ async def test_a_refused_mysql_login_shows_no_password(tmp_path: Path, settings:
     assert settings.mysql_user in output  # the error is MySQL's refusal, shown...
     assert tried not in output  # ...without the password tried
     assert settings.mysql_password.get_secret_value() not in output
+
+
+async def test_a_finished_rebuild_tells_open_dashboards_to_refresh(
+    worker: Worker, settings: Settings, tmp_path: Path
+) -> None:
+    """The notice every API process reads (analytics.changes), with the orders rebuilt: live
+    dashboards refresh at once, not at the next order."""
+    notices: list[bytes] = []
+    reader = BroadcastReader(
+        settings.kafka_brokers, "rebuild-notice-test", ANALYTICS_CHANGES, notices.append
+    )
+    reading = asyncio.ensure_future(reader.run())
+    try:
+        await asyncio.wait_for(reader.reading.wait(), timeout=20)
+        # A directory of its own: the worker keeps the one it owns.
+        rebuilt = await _rebuild(CLICKHOUSE_DATA_DIR=str(tmp_path / "chdb"))
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        assert "open dashboards were told to refresh" in rebuilt.stdout
+        orders = int(rebuilt.stdout.split("rebuilt the analytics of ")[1].split()[0])
+
+        async def told() -> list[AnalyticsChanged]:
+            return [AnalyticsChanged.model_validate_json(n) for n in notices]
+
+        changed = await poll(told, timeout=20)
+        assert any(notice.rows == orders for notice in changed), (changed, orders)
+    finally:
+        reading.cancel()

@@ -302,6 +302,8 @@ function showHealth(health) {
   const pipeline = health?.pipeline ?? {};
   setText($("fig-backlog"), formatCount(pipeline.outboxBacklog));
   setText($("fig-lag"), formatCount(pipeline.consumerLag));
+  setText($("fig-committed-lag"), formatCount(pipeline.committedLag));
+  $("fig-committed-lag").classList.toggle("warn", pipeline.committedLagRising === true);
   setText($("fig-freshness"), seconds(pipeline.freshnessSeconds, "up to date"));
   setText($("fig-dlq"), formatCount(pipeline.deadLetters));
   $("fig-dlq").classList.toggle("warn", (pipeline.deadLetters ?? 0) > 0);
@@ -309,6 +311,14 @@ function showHealth(health) {
   $("fig-relayed-again").classList.toggle("warn", (pipeline.eventsRelayedAgain ?? 0) > 0);
   setText($("fig-newest"), pipeline.newestAnalyticsRowAgeSeconds === null ? "none yet"
     : `${seconds(pipeline.newestAnalyticsRowAgeSeconds, "0 s")} ago`);
+  setText($("fig-loop-lag"),
+    `${milliseconds(health?.worker?.eventLoopLagSeconds)} · ${milliseconds(pipeline.eventLoopLagSeconds)}`);
+}
+
+/** An event loop's worst lag of the last 30 s, in whole milliseconds. */
+function milliseconds(value) {
+  if (value === null || value === undefined) return "–";
+  return `${formatCount(Math.round(value * 1000))} ms`;
 }
 
 // ---- the polls ------------------------------------------------------------------------------
