@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kafka.sh {start|stop|status|topics|start-broker I|stop-broker I|kill-broker I} — a local
+# kafka.sh {start|stop|status|topics|start-broker I|stop-broker I|kill-broker I|freeze|thaw} — a local
 # Apache Kafka cluster in KRaft combined mode (each process is broker and
 # controller), run from the official jars on Maven Central, with the project's
 # topics created. Data, logs and pids live under $STACK_DIR/kafka.
@@ -278,7 +278,8 @@ start() {
 # still finds a live controller quorum; SIGKILL only what hangs past 30 s.
 stop_pids() {
     local pid deadline=$((SECONDS + 30))
-    for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+    # A frozen broker (`freeze`) would not see the TERM before it is thawed.
+    for pid in "$@"; do kill -TERM "$pid" 2>/dev/null && kill -CONT "$pid" 2>/dev/null || true; done
     for pid in "$@"; do
         if ! wait_gone "$pid" $((deadline > SECONDS ? deadline - SECONDS : 0)); then
             log "pid $pid ignored SIGTERM for 30 s; killing it"
@@ -347,6 +348,20 @@ kill_broker() {
     fi
 }
 
+# freeze | thaw — SIGSTOP / SIGCONT every broker: a cluster that hangs (connections open, no
+# answer) rather than one that is gone, as a stalled machine or a long GC pause looks.
+signal_brokers() {
+    local sig="$1" i pid
+    for ((i = 0; i < N; i++)); do
+        if pid="$(pid_of "$(pid_file "$i")")"; then
+            kill "-$sig" "$pid"
+            log "broker $i: SIG$sig"
+        else
+            die "broker $i not running"
+        fi
+    done
+}
+
 status() {
     local i pid up=0
     for ((i = 0; i < N; i++)); do
@@ -381,8 +396,10 @@ topics) topics ;;
 start-broker) start_broker "${2:-}" ;;
 stop-broker) stop_broker "${2:-}" ;;
 kill-broker) kill_broker "${2:-}" ;;
+freeze) signal_brokers STOP ;;
+thaw) signal_brokers CONT ;;
 *)
-    echo "usage: $0 {start|stop|status|topics|start-broker I|stop-broker I|kill-broker I}" >&2
+    echo "usage: $0 {start|stop|status|topics|start-broker I|stop-broker I|kill-broker I|freeze|thaw}" >&2
     exit 2
     ;;
 esac

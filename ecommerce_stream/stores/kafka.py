@@ -314,6 +314,8 @@ class BroadcastReader:
 # send() -> a future the brokers' acknowledgement resolves (Faust's topic.send, aiokafka's).
 Send = Callable[[], Awaitable[Awaitable[Any]]]
 FIRST_RESEND_SECONDS = 0.5
+# Resends back off no further: once Kafka takes records again, they go within seconds.
+MAX_RESEND_SECONDS = 10.0
 # Every record being sent again, by any AckOnDelivery of this process.
 _resends: set[asyncio.Task[None]] = set()
 
@@ -388,7 +390,7 @@ class AckOnDelivery:
         while True:
             failures += 1
             metrics.produce_failures.labels(self._topic).inc()
-            delay = backoff_delay(failures, first=FIRST_RESEND_SECONDS)
+            delay = backoff_delay(failures, first=FIRST_RESEND_SECONDS, cap=MAX_RESEND_SECONDS)
             log.error(
                 "Kafka did not take a record for %s (from %s@%d): %r; its offset stays"
                 " uncommitted, sending it again in %.1f s",

@@ -4,6 +4,7 @@ reports the pipeline's health, and neither opens chDB nor joins the stream group
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import uuid
@@ -16,6 +17,7 @@ import aiohttp
 import pytest
 
 from ecommerce_stream.settings import Settings
+from ecommerce_stream.stores.mysql import MySQL, Row
 from tests.conftest import (
     STACK_DIR,
     Worker,
@@ -169,3 +171,30 @@ async def test_every_api_process_is_healthy_and_none_leads(
         for process in (api_process, replica):
             status, _, health = await _get(process.url, "/api/health")
             assert status == 200 and health["worker"]["leader"] is False, health["worker"]
+
+
+# Commit → relayed, for an order taken by the API process: the stream worker's relay polls only
+# every OUTBOX_POLLING_INTERVAL (1 s), so five orders all relayed within this long, at random
+# moments, were woken by the API process's notices (by chance: one in 5^5).
+WOKEN_WITHIN_SECONDS = 0.2
+
+
+async def test_the_api_processs_commits_wake_the_stream_workers_relay(
+    api_process: Worker, settings: Settings, mysql: MySQL
+) -> None:
+    assert settings.outbox_polling_interval >= 5 * WOKEN_WITHIN_SECONDS
+    delays = []
+    for pause in (0.13, 0.41, 0.07, 0.29, 0.53):
+        await asyncio.sleep(pause)  # the moments relative to the relay's poll differ
+        order_id = await _place_order(api_process.url, 5)
+
+        async def relayed(order_id: str = order_id) -> Row | None:
+            return await mysql.fetch_one(
+                "SELECT TIMESTAMPDIFF(MICROSECOND, created_at, processed_at) AS delay"
+                " FROM outbox WHERE aggregate_id = %s AND processed",
+                (order_id,),
+            )
+
+        row = await poll(relayed, timeout=10)
+        delays.append(int(row["delay"]) / 1e6)
+    assert max(delays) < WOKEN_WITHIN_SECONDS, delays

@@ -16,8 +16,6 @@ from ecommerce_stream.settings import Settings
 from ecommerce_stream.stores.mysql import MySQL
 from tests.faults.conftest import STACK_DIR, Load, Worker, agree, rebuild_analytics, under_load
 
-# No relay wakes up in the process that took the order: the stream process's poll finds it.
-STREAM_POLLING_INTERVAL_SECONDS = 0.05
 # An owner that is gone is answered for at once, not after the forward's own timeout.
 UNAVAILABLE_WITHIN_SECONDS = 2.0
 
@@ -33,7 +31,6 @@ async def split_layout(settings: Settings) -> AsyncIterator[tuple[Worker, Worker
         settings.port,
         {
             "ROLES": "relay,transform,sink",
-            "OUTBOX_POLLING_INTERVAL": str(STREAM_POLLING_INTERVAL_SECONDS),
             "FAUST_DATA_DIR": str(STACK_DIR / "stream"),
         },
     )
