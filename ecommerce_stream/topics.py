@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from faust.types import TP
+from faust.types import TP, TopicT
 
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
 from ecommerce_stream.app import app
@@ -39,26 +39,23 @@ def partitions_of(topic: str) -> list[TP]:
     return [TP(topic, partition) for partition in range(count)]
 
 
-# "The analytics changed" notices (analytics/changes.py): tiny, only worth anything live, read
-# by every process from its end without a group. One partition keeps them in commit order.
-analytics_changes_topic = app.topic(
-    ANALYTICS_CHANGES,
-    key_type=bytes,
-    key_serializer="raw",
-    value_type=bytes,
-    value_serializer="raw",
-    partitions=1,
-    retention=timedelta(hours=1),
-)
+def _notice_topic(name: str) -> TopicT:
+    # Tiny messages only worth anything live, read from the end without a group; one partition
+    # keeps them in the order they were sent.
+    return app.topic(
+        name,
+        key_type=bytes,
+        key_serializer="raw",
+        value_type=bytes,
+        value_serializer="raw",
+        partitions=1,
+        retention=timedelta(hours=1),
+    )
+
+
+# "The analytics changed" notices (analytics/changes.py), read by every process.
+analytics_changes_topic = _notice_topic(ANALYTICS_CHANGES)
 
 # "An outbox row was committed" notices (outbox/agents.py): a process that does not relay
-# (an API process) wakes the one that does, which reads them from the end without a group.
-outbox_commits_topic = app.topic(
-    OUTBOX_COMMITS,
-    key_type=bytes,
-    key_serializer="raw",
-    value_type=bytes,
-    value_serializer="raw",
-    partitions=1,
-    retention=timedelta(hours=1),
-)
+# (an API process) wakes the one that does.
+outbox_commits_topic = _notice_topic(OUTBOX_COMMITS)
