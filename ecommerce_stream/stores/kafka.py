@@ -413,12 +413,18 @@ class AckOnDelivery:
 class CoalescedNotices:
     """Messages that only say "something happened", sent with `send` in the background: at
     most one is in flight, and however many `notify` calls come meanwhile, one more follows
-    it. A notice that cannot be sent is dropped (the reader has a slower way to find out).
-    `prepare` (declaring the topic) runs before the first notice, until it succeeds once."""
+    it, at least `least_interval` seconds after the last one started (under load one notice
+    covers many; after a quiet spell one leaves at once). A notice that cannot be sent is
+    dropped (the reader has a slower way to find out). `prepare` (declaring the topic) runs
+    before the first notice, until it succeeds once."""
 
-    def __init__(self, send: Send, prepare: Callable[[], Awaitable[Any]]) -> None:
+    def __init__(
+        self, send: Send, prepare: Callable[[], Awaitable[Any]], least_interval: float = 0.0
+    ) -> None:
         self._send = send
         self._prepare: Callable[[], Awaitable[Any]] | None = prepare
+        self._least_interval = least_interval
+        self._last_started = float("-inf")
         self._sending: asyncio.Task[None] | None = None
         self._again = False
 
@@ -435,8 +441,14 @@ class CoalescedNotices:
         self._sending = asyncio.ensure_future(self._send_while_asked())
 
     async def _send_while_asked(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
+            wait = self._last_started + self._least_interval - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            # Asked before this point: the notice about to leave covers it.
             self._again = False
+            self._last_started = loop.time()
             try:
                 await self.prepare()
                 await (await self._send())

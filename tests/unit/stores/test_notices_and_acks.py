@@ -67,6 +67,36 @@ async def test_a_notice_that_fails_is_dropped_and_the_next_is_sent() -> None:
     assert len(sends.deliveries) == 2
 
 
+async def test_a_notice_asked_for_under_load_waits_for_the_least_interval() -> None:
+    sends = FakeSends()
+
+    async def prepare() -> None:
+        pass
+
+    least_interval = 0.05
+    loop = asyncio.get_running_loop()
+    notices = CoalescedNotices(sends, prepare, least_interval=least_interval)
+    notices.notify()  # after a quiet spell: at once
+    await _settle()
+    first_left = loop.time()
+    assert len(sends.deliveries) == 1
+    sends.deliveries[0].set_result("acked")
+    notices.notify()
+    notices.notify()
+    await _settle()
+    assert len(sends.deliveries) == 1  # the interval has not passed yet
+
+    async def second_sent() -> None:
+        while len(sends.deliveries) < 2:
+            await asyncio.sleep(0.005)
+
+    await asyncio.wait_for(second_sent(), timeout=1.0)
+    assert loop.time() - first_left >= least_interval * 0.9
+    sends.deliveries[1].set_result("acked")
+    await _settle()
+    assert len(sends.deliveries) == 2  # both asks covered by the one notice
+
+
 class FakeEvent:
     def __init__(self, offset: int) -> None:
         self.message = type("Message", (), {"tp": "order.events[0]", "offset": offset})()
