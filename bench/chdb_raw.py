@@ -3,7 +3,7 @@ printed as one JSON line. Run in a process of its own: an engine directory (and,
 the engine) belongs to one process, and the worker has its own.
 
 Measures bulk inserts (10,000 rows a statement) into a plain MergeTree with the ledger's
-columns (the raw limit) and into the real ledger with its seven materialized views; and the
+columns (the raw limit) and into the real ledger with its three materialized views; and the
 ledger at the sink's small batches and at one row per insert (the original design's sink),
 beside the plain table at one row per insert (the cost of the views on a small insert)."""
 
@@ -99,7 +99,7 @@ async def main(total: int) -> dict[str, float | int | str]:
                 "ledger_one_row_per_insert_rows_per_second": await _insert_rate(
                     clickhouse, f"{db}.order_changes", _rows(rng, single), 1
                 ),
-                # Against the line above: what the seven views add to each small insert.
+                # Against the line above: what the three views add to each small insert.
                 "plain_one_row_per_insert_rows_per_second": await _insert_rate(
                     clickhouse, f"{db}.plain", _rows(rng, single), 1
                 ),

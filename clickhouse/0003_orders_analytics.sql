@@ -1,7 +1,7 @@
 -- One row per order version (SPEC §5). ReplacingMergeTree keeps the highest `version` of each
 -- order and, with `is_deleted`, lets FINAL drop orders whose newest version is a soft delete.
 -- Soft-deleted rows expire SOFT_DELETE_RETENTION_DAYS after `deleted_at`, as MySQL's purge-deleted
--- does: the TTL is set by 0018_orders_analytics_ttl.sql, on every start.
+-- does: the TTL is set by 0011_orders_analytics_ttl.sql, on every start.
 CREATE TABLE IF NOT EXISTS ${database}.orders_analytics
 (
     order_id       String,

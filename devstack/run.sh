@@ -50,6 +50,14 @@ for url in sys.argv[2:]:
 PY
 }
 
+# A second `make run` would fail to bind, and its exit would stop the stack under the first.
+for port in "$PORT" "$STREAM_PORT"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "run.sh: something already listens on port $port (another make run?): stop it first" >&2
+        exit 1
+    fi
+done
+
 devstack/stack.sh up
 trap stop_all EXIT
 trap 'exit 130' INT TERM

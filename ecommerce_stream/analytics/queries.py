@@ -1,5 +1,6 @@
 """The queries behind the analytics API, over the aggregate tables the materialized views
-fill from the ledger. Read-only."""
+fill from the ledger (clickhouse/README.md): `sales_rollups`, a grain per question, and
+`user_analytics`. Read-only."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ from ecommerce_stream.analytics.schemas import (
 from ecommerce_stream.stores.clickhouse import Row
 from ecommerce_stream.wire import to_money
 
+ROLLUPS = "sales_rollups"
+# The key columns before user_id that the `customer` grain leaves at zero: named in the query,
+# the primary key finds the one customer's rows instead of scanning every customer's.
+CUSTOMER_KEY_PREFIX = "day = toDate(0) AND hour = toDateTime(0) AND status = ''"
 # users/{id} reads this many rows from each end of a customer's orders, more while deleted
 # orders are all it finds there.
 EDGE_ROWS = 64
@@ -36,13 +41,13 @@ class AnalyticsQueries:
         [totals] = await self._clickhouse.query(
             "SELECT sum(user_orders) AS orders, sum(user_spent) AS revenue,"
             " countIf(user_orders > 0) AS customers FROM ("
-            "SELECT user_id, sum(order_count) AS user_orders, sum(total_spent) AS user_spent"
-            f" FROM {db}.customer_totals GROUP BY user_id)"
+            "SELECT user_id, sum(order_count) AS user_orders, sum(amount) AS user_spent"
+            f" FROM {db}.{ROLLUPS} WHERE grain = 'customer' GROUP BY user_id)"
         )
         [products] = await self._clickhouse.query(
             "SELECT countIf(product_orders > 0) AS products FROM ("
-            f"SELECT product_id, sum(order_count) AS product_orders FROM {db}.product_sales"
-            " GROUP BY product_id)"
+            f"SELECT product_id, sum(order_count) AS product_orders FROM {db}.{ROLLUPS}"
+            " WHERE grain = 'product' GROUP BY product_id)"
         )
         orders = int(totals["orders"])
         revenue = Decimal(totals["revenue"])
@@ -60,9 +65,9 @@ class AnalyticsQueries:
         rows = await self._clickhouse.query(
             "SELECT day, sum(user_orders) AS orders, sum(user_revenue) AS revenue,"
             " countIf(user_orders > 0) AS customers FROM ("
-            "SELECT day, user_id, sum(order_count) AS user_orders, sum(revenue) AS user_revenue"
-            f" FROM {self._db}.daily_sales"
-            f" WHERE day BETWEEN '{first_day.isoformat()}' AND '{last_day.isoformat()}'"
+            "SELECT day, user_id, sum(order_count) AS user_orders, sum(amount) AS user_revenue"
+            f" FROM {self._db}.{ROLLUPS} WHERE grain = 'customer_day'"
+            f" AND day BETWEEN '{first_day.isoformat()}' AND '{last_day.isoformat()}'"
             " GROUP BY day, user_id)"
             " GROUP BY day HAVING orders > 0 ORDER BY day"
         )
@@ -84,8 +89,8 @@ class AnalyticsQueries:
         rows = await self._clickhouse.query(
             "SELECT * FROM ("
             "SELECT toUnixTimestamp(hour) AS hour_start, sum(order_count) AS orders,"
-            f" sum(revenue) AS revenue FROM {self._db}.hourly_sales"
-            f" WHERE hour >= toDateTime({int(since.timestamp())})"
+            f" sum(amount) AS revenue FROM {self._db}.{ROLLUPS} WHERE grain = 'hour'"
+            f" AND hour >= toDateTime({int(since.timestamp())})"
             f" AND hour < toDateTime({int(until.timestamp())})"
             f" GROUP BY hour_start HAVING orders > 0 ORDER BY hour_start DESC LIMIT {int(limit)})"
             " ORDER BY hour_start"
@@ -102,9 +107,9 @@ class AnalyticsQueries:
     async def order_status(self, first_day: date, last_day: date) -> list[StatusBreakdown]:
         await self._schema.ensure()
         rows = await self._clickhouse.query(
-            "SELECT status, sum(order_count) AS orders, sum(total_amount) AS amount"
-            f" FROM {self._db}.order_status"
-            f" WHERE day BETWEEN '{first_day.isoformat()}' AND '{last_day.isoformat()}'"
+            "SELECT status, sum(order_count) AS orders, sum(amount) AS amount"
+            f" FROM {self._db}.{ROLLUPS} WHERE grain = 'status_day'"
+            f" AND day BETWEEN '{first_day.isoformat()}' AND '{last_day.isoformat()}'"
             " GROUP BY status HAVING orders > 0 ORDER BY status"
         )
         return [
@@ -121,8 +126,9 @@ class AnalyticsQueries:
         each end of the customer's orders in key order, so the cost does not grow with them."""
         await self._schema.ensure()
         [totals] = await self._clickhouse.query(
-            "SELECT sum(order_count) AS orders, sum(total_spent) AS spent"
-            f" FROM {self._db}.customer_totals WHERE user_id = {int(user_id)}"
+            "SELECT sum(order_count) AS orders, sum(amount) AS spent"
+            f" FROM {self._db}.{ROLLUPS} WHERE grain = 'customer' AND {CUSTOMER_KEY_PREFIX}"
+            f" AND user_id = {int(user_id)}"
         )
         orders = int(totals["orders"])
         first = last = None

@@ -19,15 +19,10 @@ log = logging.getLogger(__name__)
 LEDGER = "order_changes"
 LEDGER_COPY = "order_changes_rebuild"
 # Every table a materialized view writes from the ledger; a rebuild empties and refills them.
-VIEW_TARGETS = (
-    "orders_analytics",
-    "daily_sales",
-    "hourly_sales",
-    "order_status",
-    "user_analytics",
-    "customer_totals",
-    "product_sales",
-)
+VIEW_TARGETS = ("orders_analytics", "sales_rollups", "user_analytics")
+# Which tables hold the aggregates (schema_settings): a worker that finds another value, or
+# none beside a ledger that has rows, fills the new ones from the ledger as it starts.
+AGGREGATES_LAYOUT = "sales_rollups"
 # Order ids are lowercase UUIDs: their first hex digit splits them into 16 even slices.
 _HEX = "0123456789abcdef"
 _ID_SLICES = [(digit, _HEX[i + 1] if i < 15 else "g") for i, digit in enumerate(_HEX)]
@@ -121,7 +116,10 @@ class AnalyticsSchema:
             await self._rebuild_views("ANALYTICS_TZ changed")
         elif await self._rebuild_pending() or self._previous_run_died():
             await self._rebuild_views("the previous run did not stop cleanly")
+        elif await self._setting("aggregates") != AGGREGATES_LAYOUT and await self.ledger_size():
+            await self._rebuild_views("the aggregates moved to new tables")
         await self._record("analytics_tz", self._tz)
+        await self._record("aggregates", AGGREGATES_LAYOUT)
         self._mark_running()
         self._ready = True
 

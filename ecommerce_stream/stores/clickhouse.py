@@ -7,12 +7,13 @@ import asyncio
 import fcntl
 import json
 import os
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from string import Template
-from typing import Any, TextIO
+from typing import Any, ClassVar, TextIO
 
 from ecommerce_stream import metrics
 from ecommerce_stream.settings import PROJECT_ROOT, Settings
@@ -24,6 +25,16 @@ Row = dict[str, Any]
 _OUTPUT_SETTINGS = (
     "SETTINGS output_format_json_quote_decimals = 1, output_format_json_quote_64bit_integers = 0"
 )
+
+
+# Parts smaller than this are one file each in the embedded engine
+# (clickhouse/embedded/0001_small_parts.sql says why).
+PACKED_PART_MAX_BYTES = 10 * 1024 * 1024
+
+
+def sql_statements(text: str) -> list[str]:
+    """The statements of a DDL file: ended by `;` at the end of a line, or the file's end."""
+    return [part.strip() for part in re.split(r";[ \t]*$", text, flags=re.M) if part.strip()]
 
 
 class InjectedFault(RuntimeError):
@@ -73,14 +84,21 @@ class ClickHouse(ABC):
         return str(rows[0]["version"])
 
     async def apply_ddl(self, variables: dict[str, str], ddl_dir: Path = DDL_DIR) -> list[str]:
-        """Run every `clickhouse/*.sql` in name order, with `${name}` placeholders filled from
-        `variables` (and `${database}`); each file is idempotent (IF NOT EXISTS)."""
+        """Run every `clickhouse/*.sql` in name order, then this engine's own folder's, with
+        `${name}` placeholders filled from `variables` (and `${database}` and the engine's
+        own); each file is idempotent (IF NOT EXISTS), its statements ended by `;` lines."""
         applied = []
-        for path in sorted(ddl_dir.glob("*.sql")):
-            template = Template(path.read_text())
-            await self.execute(template.substitute(database=self.database, **variables))
-            applied.append(path.name)
+        folders = [ddl_dir, *(ddl_dir / name for name in self.own_ddl_folders)]
+        values = {"database": self.database, **self.own_ddl_variables, **variables}
+        for path in [path for folder in folders for path in sorted(folder.glob("*.sql"))]:
+            for statement in sql_statements(Template(path.read_text()).substitute(values)):
+                await self.execute(statement)
+            applied.append(str(path.relative_to(ddl_dir)))
         return applied
+
+    # Folders of `clickhouse/` only this engine applies, and their placeholders.
+    own_ddl_folders: ClassVar[tuple[str, ...]] = ()
+    own_ddl_variables: ClassVar[Mapping[str, str]] = {}
 
     async def close(self) -> None:
         await self._run(self._close_blocking)
@@ -106,6 +124,11 @@ class ClickHouse(ABC):
 
 class EmbeddedClickHouse(ClickHouse):
     """chDB with its data in `CLICKHOUSE_DATA_DIR`; that directory belongs to this one process."""
+
+    own_ddl_folders: ClassVar[tuple[str, ...]] = ("embedded",)
+    own_ddl_variables: ClassVar[Mapping[str, str]] = {
+        "packed_part_max_bytes": str(PACKED_PART_MAX_BYTES)
+    }
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)

@@ -191,7 +191,7 @@ async def test_rebuild_compacts_the_ledger_and_keeps_every_answer(store: Analyti
 async def test_a_run_that_died_mid_insert_is_repaired_at_start(store: Analytics) -> None:
     rows = await _deliver_random_history(store, random.Random(11), 10, lambda: 3)
     # A crash between the ledger part and its views: one aggregate never got the rows.
-    await store.schema.clickhouse.execute("TRUNCATE TABLE analytics.customer_totals")
+    await store.schema.clickhouse.execute("TRUNCATE TABLE analytics.sales_rollups")
     assert (await store.queries.stats()).total_orders == 0
     data_dir = store.schema.clickhouse.local_data_dir
     assert data_dir is not None and (data_dir / RUNNING_MARKER).exists()
@@ -200,6 +200,50 @@ async def test_a_run_that_died_mid_insert_is_repaired_at_start(store: Analytics)
     await restarted.schema.ensure()
 
     await _assert_exact(restarted, rows)
+
+
+async def test_a_store_of_the_one_table_per_grain_layout_moves_to_the_rollups(
+    store: Analytics,
+) -> None:
+    rows = await _deliver_random_history(store, random.Random(13), 10, lambda: 3)
+    engine = store.schema.clickhouse
+    # What an older version left: its own aggregate tables, none of the rollups, a clean stop.
+    await engine.execute(
+        "CREATE TABLE analytics.daily_sales (day Date, user_id UInt64, order_count Int64)"
+        " ENGINE = SummingMergeTree ORDER BY (day, user_id)"
+    )
+    await engine.execute(
+        "CREATE MATERIALIZED VIEW analytics.daily_sales_mv TO analytics.daily_sales AS SELECT"
+        " toDate(created_at) AS day, user_id, sum(sign) AS order_count"
+        " FROM analytics.order_changes GROUP BY day, user_id"
+    )
+    await engine.execute("TRUNCATE TABLE analytics.sales_rollups")
+    await engine.execute("TRUNCATE TABLE analytics.schema_settings")
+    store.schema.mark_stopped()
+
+    restarted = Analytics.on(engine)
+    await restarted.schema.ensure()
+
+    await _assert_exact(restarted, rows)
+    left = await engine.query(
+        "SELECT name FROM system.tables WHERE database = 'analytics' AND name LIKE 'daily_sales%'"
+    )
+    assert left == []
+
+
+async def test_the_embedded_engine_writes_small_parts_as_one_file(store: Analytics) -> None:
+    await _deliver_random_history(store, random.Random(17), 5, lambda: 2)
+
+    parts = await store.schema.clickhouse.query(
+        "SELECT DISTINCT table, part_storage_type FROM system.parts WHERE active"
+        " AND database = 'analytics' AND table IN ('order_changes', 'sales_rollups')"
+        " ORDER BY table"
+    )
+
+    assert parts == [
+        {"table": "order_changes", "part_storage_type": "Packed"},
+        {"table": "sales_rollups", "part_storage_type": "Packed"},
+    ]
 
 
 async def test_rebuild_from_mysql_answers_what_mysql_says(
