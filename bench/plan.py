@@ -29,7 +29,7 @@ ORIGINAL_DESIGN_ENV: dict[str, str] = {
 # worker that relays, transforms, sinks and owns chDB (woken by the API process's commits
 # through Kafka, outbox.commits).
 SPLIT_API_ENV = {"ROLES": "api"}
-SPLIT_STREAM_ENV = {"ROLES": "relay,transform,sink"}
+SPLIT_STREAM_ENV = {"ROLES": "relay,transform,sink", "NICE": "10"}
 
 
 @dataclass(frozen=True)

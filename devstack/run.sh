@@ -71,7 +71,7 @@ single)
     wait_ready "http://127.0.0.1:$PORT"
     ;;
 split)
-    ROLES=relay,transform,sink PORT="$STREAM_PORT" FAUST_DATA_DIR="$FAUST_DATA_DIR-stream" \
+    ROLES=relay,transform,sink NICE=10 PORT="$STREAM_PORT" FAUST_DATA_DIR="$FAUST_DATA_DIR-stream" \
         .venv/bin/ecommerce-stream worker -l info &
     PIDS+=($!)
     ROLES=api STREAM_URL="http://127.0.0.1:$STREAM_PORT" FAUST_DATA_DIR="$FAUST_DATA_DIR-api" \

@@ -6,6 +6,7 @@ Agents, timers, tables, views and commands live in the domain packages named in
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -202,4 +203,7 @@ setup_prometheus_sensors(app, name_prefix="faust")
 
 def main() -> None:
     """Console script `ecommerce-stream`: Faust's own CLI plus the project's commands."""
+    # Before any thread starts: Linux threads take their niceness from the one creating them.
+    if settings.nice:
+        os.nice(settings.nice)
     app.main()

@@ -60,6 +60,14 @@ class Settings(BaseSettings):
         " without ClickHouse of its own (embedded chDB elsewhere) forwards analytics reads"
         " there and takes the pipeline figures of its health report from there.",
     )
+    nice: int = Field(
+        0,
+        ge=0,
+        le=19,
+        description="How much this process yields the CPU to others (Unix nice, 0-19). A stream"
+        " worker sharing its machine with an API process runs at 10 (make run, the benchmark):"
+        " its work can wait a few milliseconds, a customer's order should not.",
+    )
     port: Port = 3000
 
     mysql_host: str = "127.0.0.1"

@@ -5,8 +5,11 @@ fill from the ledger (clickhouse/README.md): `sales_rollups`, a grain per questi
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
+from typing import Any, TypeVar, cast
 
 from ecommerce_stream.analytics.schema import AnalyticsSchema, from_micros
 from ecommerce_stream.analytics.schemas import (
@@ -29,14 +32,42 @@ EDGE_ROWS = 64
 EDGE_ROWS_GROWTH = 16
 
 
+# Answers kept at most (one per endpoint and arguments asked since the last write).
+MAX_KEPT_ANSWERS = 256
+AnswerT = TypeVar("AnswerT")
+
+
 class AnalyticsQueries:
+    """Each answer is kept until the next write to the tables, when the schema can tell
+    (`AnalyticsSchema.state`): dashboards and pollers between two sink inserts cost one query,
+    and leave the one ClickHouse lane to the sink."""
+
     def __init__(self, schema: AnalyticsSchema) -> None:
         self._schema = schema
         self._clickhouse = schema.clickhouse
         self._db = schema.db
+        self._kept: dict[Hashable, Any] = {}
+        self._kept_state: tuple[int, int] | None = None
+
+    async def _answer(self, key: Hashable, read: Callable[[], Awaitable[AnswerT]]) -> AnswerT:
+        await self._schema.ensure()
+        state = self._schema.state
+        if state is None:
+            return await read()
+        if state != self._kept_state:
+            self._kept, self._kept_state = {}, state
+        elif key in self._kept:
+            return cast(AnswerT, self._kept[key])
+        answer = await read()
+        # Kept only if no write began meanwhile: the answer describes this state.
+        if self._schema.state == state and len(self._kept) < MAX_KEPT_ANSWERS:
+            self._kept[key] = answer
+        return answer
 
     async def stats(self) -> Stats:
-        await self._schema.ensure()
+        return await self._answer(("stats",), self._stats)
+
+    async def _stats(self) -> Stats:
         db = self._db
         [totals] = await self._clickhouse.query(
             "SELECT sum(user_orders) AS orders, sum(user_spent) AS revenue,"
@@ -61,7 +92,11 @@ class AnalyticsQueries:
 
     async def daily_sales(self, first_day: date, last_day: date) -> list[DailySales]:
         """Days (in ANALYTICS_TZ) of `first_day`..`last_day` that have live orders."""
-        await self._schema.ensure()
+        return await self._answer(
+            ("daily", first_day, last_day), partial(self._daily_sales, first_day, last_day)
+        )
+
+    async def _daily_sales(self, first_day: date, last_day: date) -> list[DailySales]:
         rows = await self._clickhouse.query(
             "SELECT day, sum(user_orders) AS orders, sum(user_revenue) AS revenue,"
             " countIf(user_orders > 0) AS customers FROM ("
@@ -85,7 +120,13 @@ class AnalyticsQueries:
     async def hourly_sales(self, since: datetime, until: datetime, limit: int) -> list[HourlySales]:
         """The newest `limit` hour buckets starting in [since, until) that have live orders,
         oldest first."""
-        await self._schema.ensure()
+        return await self._answer(
+            ("hourly", since, until, limit), partial(self._hourly_sales, since, until, limit)
+        )
+
+    async def _hourly_sales(
+        self, since: datetime, until: datetime, limit: int
+    ) -> list[HourlySales]:
         rows = await self._clickhouse.query(
             "SELECT * FROM ("
             "SELECT toUnixTimestamp(hour) AS hour_start, sum(order_count) AS orders,"
@@ -105,7 +146,11 @@ class AnalyticsQueries:
         ]
 
     async def order_status(self, first_day: date, last_day: date) -> list[StatusBreakdown]:
-        await self._schema.ensure()
+        return await self._answer(
+            ("status", first_day, last_day), partial(self._order_status, first_day, last_day)
+        )
+
+    async def _order_status(self, first_day: date, last_day: date) -> list[StatusBreakdown]:
         rows = await self._clickhouse.query(
             "SELECT status, sum(order_count) AS orders, sum(amount) AS amount"
             f" FROM {self._db}.{ROLLUPS} WHERE grain = 'status_day'"
@@ -124,7 +169,9 @@ class AnalyticsQueries:
     async def user_analytics(self, user_id: int) -> UserAnalytics:
         """Count and sum from the per-customer totals; the first and last live order read from
         each end of the customer's orders in key order, so the cost does not grow with them."""
-        await self._schema.ensure()
+        return await self._answer(("user", user_id), partial(self._user_analytics, user_id))
+
+    async def _user_analytics(self, user_id: int) -> UserAnalytics:
         [totals] = await self._clickhouse.query(
             "SELECT sum(order_count) AS orders, sum(amount) AS spent"
             f" FROM {self._db}.{ROLLUPS} WHERE grain = 'customer' AND {CUSTOMER_KEY_PREFIX}"

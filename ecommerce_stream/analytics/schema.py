@@ -68,6 +68,23 @@ class MySQLSource:
         return text
 
 
+class WriteLock:
+    """An asyncio lock that counts: `count` grows as each hold begins and as it ends, so an
+    answer read while it stayed the same saw no write."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self.count = 0
+
+    async def __aenter__(self) -> None:
+        await self._lock.acquire()
+        self.count += 1
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.count += 1
+        self._lock.release()
+
+
 class AnalyticsSchema:
     """Owns the tables' life cycle. `writer` is the one lock every writer of the ledger holds
     (the sink's batches, the rebuilds): a batch's read of the applied states and its insert
@@ -77,7 +94,7 @@ class AnalyticsSchema:
     def __init__(self, clickhouse: ClickHouse, analytics_tz: str, *, retention_days: int) -> None:
         self.clickhouse = clickhouse
         self.db = clickhouse.database
-        self.writer = asyncio.Lock()
+        self.writer = WriteLock()
         self.generation = 0
         self._tz = analytics_tz
         # `clickhouse/`'s placeholders: the bucketing zone, and how long deleted rows are kept.
@@ -92,6 +109,15 @@ class AnalyticsSchema:
         return cls(
             clickhouse, settings.analytics_tz, retention_days=settings.soft_delete_retention_days
         )
+
+    @property
+    def state(self) -> tuple[int, int] | None:
+        """Changes whenever the tables may have: (generation, writes), when every write comes
+        through this process (the embedded engine, which no other process opens); None for a
+        server, which other workers write too."""
+        if self.clickhouse.local_data_dir is None:
+            return None
+        return self.generation, self.writer.count
 
     async def ensure(self) -> None:
         """Once per process: apply `clickhouse/`, then rebuild the aggregates if the bucketing

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from ecommerce_stream import metrics
 from ecommerce_stream.analytics.models import OrderAnalyticsRow
 from ecommerce_stream.analytics.queries import EDGE_ROWS
 from ecommerce_stream.analytics.reconcile import LiveOrder, expected_answers, live_orders, user_ids
@@ -229,6 +230,29 @@ async def test_a_store_of_the_one_table_per_grain_layout_moves_to_the_rollups(
         "SELECT name FROM system.tables WHERE database = 'analytics' AND name LIKE 'daily_sales%'"
     )
     assert left == []
+
+
+def _version(row: OrderAnalyticsRow) -> int:
+    return row.version
+
+
+async def test_an_answer_is_read_once_between_writes_and_afresh_after_each(
+    store: Analytics,
+) -> None:
+    rows = await _deliver_random_history(store, random.Random(19), 6, lambda: 1)
+    queries_before = metrics.clickhouse_queries._value.get()
+
+    first, second = await store.queries.stats(), await store.queries.stats()
+
+    assert first == second
+    assert metrics.clickhouse_queries._value.get() - queries_before == 2  # one stats read
+    newest = {row.order_id: row for row in sorted(rows, key=_version)}
+    live = next(row for row in newest.values() if not row.is_deleted)
+    deleted = OrderAnalyticsRow(**{**live.asdict(), "version": live.version + 1})
+    deleted.is_deleted = True
+    await store.ledger.apply([deleted])
+    after = await store.queries.stats()
+    assert after.total_orders == first.total_orders - 1
 
 
 async def test_the_embedded_engine_writes_small_parts_as_one_file(store: Analytics) -> None:
