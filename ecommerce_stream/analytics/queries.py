@@ -8,7 +8,6 @@ import itertools
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import partial
 from typing import Any, TypeVar, cast
 
 from ecommerce_stream.analytics.schema import AnalyticsSchema, from_micros
@@ -46,26 +45,30 @@ class AnalyticsQueries:
         self._schema = schema
         self._clickhouse = schema.clickhouse
         self._db = schema.db
-        self._kept: dict[Hashable, Any] = {}
+        self._kept: dict[tuple[Hashable, ...], Any] = {}
         self._kept_state: tuple[int, int] | None = None
 
-    async def _answer(self, key: Hashable, read: Callable[[], Awaitable[AnswerT]]) -> AnswerT:
+    async def _answer(
+        self, read: Callable[..., Awaitable[AnswerT]], *arguments: Hashable
+    ) -> AnswerT:
+        """`read(*arguments)`, or what it returned for the same arguments since the last write."""
         await self._schema.ensure()
         state = self._schema.state
         if state is None:
-            return await read()
+            return await read(*arguments)
+        key = (read.__name__, *arguments)
         if state != self._kept_state:
             self._kept, self._kept_state = {}, state
         elif key in self._kept:
             return cast(AnswerT, self._kept[key])
-        answer = await read()
+        answer = await read(*arguments)
         # Kept only if no write began meanwhile: the answer describes this state.
         if self._schema.state == state and len(self._kept) < MAX_KEPT_ANSWERS:
             self._kept[key] = answer
         return answer
 
     async def stats(self) -> Stats:
-        return await self._answer(("stats",), self._stats)
+        return await self._answer(self._stats)
 
     async def _stats(self) -> Stats:
         db = self._db
@@ -92,9 +95,7 @@ class AnalyticsQueries:
 
     async def daily_sales(self, first_day: date, last_day: date) -> list[DailySales]:
         """Days (in ANALYTICS_TZ) of `first_day`..`last_day` that have live orders."""
-        return await self._answer(
-            ("daily", first_day, last_day), partial(self._daily_sales, first_day, last_day)
-        )
+        return await self._answer(self._daily_sales, first_day, last_day)
 
     async def _daily_sales(self, first_day: date, last_day: date) -> list[DailySales]:
         rows = await self._clickhouse.query(
@@ -120,9 +121,7 @@ class AnalyticsQueries:
     async def hourly_sales(self, since: datetime, until: datetime, limit: int) -> list[HourlySales]:
         """The newest `limit` hour buckets starting in [since, until) that have live orders,
         oldest first."""
-        return await self._answer(
-            ("hourly", since, until, limit), partial(self._hourly_sales, since, until, limit)
-        )
+        return await self._answer(self._hourly_sales, since, until, limit)
 
     async def _hourly_sales(
         self, since: datetime, until: datetime, limit: int
@@ -146,9 +145,7 @@ class AnalyticsQueries:
         ]
 
     async def order_status(self, first_day: date, last_day: date) -> list[StatusBreakdown]:
-        return await self._answer(
-            ("status", first_day, last_day), partial(self._order_status, first_day, last_day)
-        )
+        return await self._answer(self._order_status, first_day, last_day)
 
     async def _order_status(self, first_day: date, last_day: date) -> list[StatusBreakdown]:
         rows = await self._clickhouse.query(
@@ -169,7 +166,7 @@ class AnalyticsQueries:
     async def user_analytics(self, user_id: int) -> UserAnalytics:
         """Count and sum from the per-customer totals; the first and last live order read from
         each end of the customer's orders in key order, so the cost does not grow with them."""
-        return await self._answer(("user", user_id), partial(self._user_analytics, user_id))
+        return await self._answer(self._user_analytics, user_id)
 
     async def _user_analytics(self, user_id: int) -> UserAnalytics:
         [totals] = await self._clickhouse.query(

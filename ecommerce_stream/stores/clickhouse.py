@@ -48,6 +48,10 @@ class DataDirInUse(RuntimeError):
 class ClickHouse(ABC):
     """Blocking drivers behind an executor: no ClickHouse call ever runs on the event loop."""
 
+    # Folders of `clickhouse/` only this engine applies, and their placeholders.
+    own_ddl_folders: ClassVar[tuple[str, ...]] = ()
+    own_ddl_variables: ClassVar[Mapping[str, str]] = {}
+
     def __init__(self, settings: Settings) -> None:
         self.database = settings.clickhouse_database
         self._fault_file = (
@@ -95,10 +99,6 @@ class ClickHouse(ABC):
                 await self.execute(statement)
             applied.append(str(path.relative_to(ddl_dir)))
         return applied
-
-    # Folders of `clickhouse/` only this engine applies, and their placeholders.
-    own_ddl_folders: ClassVar[tuple[str, ...]] = ()
-    own_ddl_variables: ClassVar[Mapping[str, str]] = {}
 
     async def close(self) -> None:
         await self._run(self._close_blocking)
