@@ -304,10 +304,29 @@ async def agree(
         lost = await where_lost(load, mysql, settings, clickhouse_url)
         (REPORT.parent / f"lost-{fault.replace(' ', '-')}.txt").write_text(lost + "\n")
         raise AssertionError(
-            f"{len(differences)} differences, e.g. {differences[:2]}; {health}\n{lost}"
+            f"{len(differences)} differences, e.g. {differences[:2]}; {health}\n"
+            f"{worker_log_excerpts()}\n{lost}"
         )
     # The audit is an alarm: exact analytics it had to repair still mean a record was skipped.
     assert relayed_again == 0, f"the outbox audit relayed {relayed_again} lost events again"
+
+
+# What a failed drill quotes of each worker's log: how its rebalances and recoveries went.
+NOTABLE_LOG_LINES = ("[WARNING]", "[ERROR]", "[CRITICAL]", "Recovery", "reading from:", "Signal")
+LOG_LINES_QUOTED = 60
+
+
+def worker_log_excerpts() -> str:
+    """The last notable lines of every worker log of the stack; the whole logs are copied to
+    test-artifacts/ (CI keeps only what the drill printed and that folder)."""
+    excerpts = []
+    for log_path in sorted(STACK_DIR.glob("*.log")):
+        lines = log_path.read_text(errors="replace").splitlines()
+        notable = [line[:300] for line in lines if any(m in line for m in NOTABLE_LOG_LINES)]
+        excerpts.append(f"--- {log_path.name}, last notable lines:")
+        excerpts += notable[-LOG_LINES_QUOTED:]
+        (REPORT.parent / log_path.name).write_text("\n".join(lines) + "\n")
+    return "\n".join(excerpts)
 
 
 async def _audit_requeued(mysql: MySQL) -> int:
