@@ -82,6 +82,12 @@ sink_batch_seconds = Histogram(
 sink_skipped_rows = Counter(
     "ecommerce_sink_skipped_rows", "Duplicate or stale order versions the sink ignored."
 )
+sink_state_lookups = Counter(
+    "ecommerce_sink_state_lookups",
+    "Orders of the sink's batches whose applied state it looked up, by where it found it:"
+    " memory (written by this process), clickhouse (asked), none (new since the memory began).",
+    ["source"],
+)
 change_visible_seconds = Histogram(
     "ecommerce_change_visible_seconds",
     "From an order change in MySQL to its row in ClickHouse.",
