@@ -9,12 +9,13 @@ figures about it (versions applied, freshness)."""
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ecommerce_stream import metrics
-from ecommerce_stream.analytics.models import OrderAnalyticsRow
+from ecommerce_stream.analytics.models import OrderAnalyticsRow, from_clickhouse_time
 from ecommerce_stream.analytics.schema import (
     LEDGER,
     LEDGER_COLUMNS,
@@ -66,7 +67,7 @@ class RecentStates:
 
     def __init__(self, kept: int = RECENT_STATES_KEPT) -> None:
         self._kept = kept
-        self._states: dict[str, LedgerRow] = {}
+        self._states: OrderedDict[str, LedgerRow] = OrderedDict()  # the newest last
         self._began: datetime | None = None
         self._horizon: datetime | None = None  # the newest created_at let go of
         self._state_after_write: tuple[int, int] | None = None
@@ -100,11 +101,11 @@ class RecentStates:
             return
         for change in changes:
             if change["sign"] >= 0:
-                self._states.pop(change["order_id"], None)  # the newest go last
                 self._states[change["order_id"]] = change
+                self._states.move_to_end(change["order_id"])
         while len(self._states) > self._kept:
-            oldest = self._states.pop(next(iter(self._states)))
-            created = _as_datetime(oldest["created_at"])
+            _, oldest = self._states.popitem(last=False)
+            created = from_clickhouse_time(oldest["created_at"])
             self._horizon = created if self._horizon is None else max(self._horizon, created)
         self._state_after_write = state
 
@@ -125,10 +126,6 @@ def _count_lookups(
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _as_datetime(clickhouse_time: str) -> datetime:
-    return datetime.strptime(clickhouse_time, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC)
 
 
 class AnalyticsLedger:

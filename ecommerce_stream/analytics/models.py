@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import faust
@@ -49,6 +49,14 @@ class OrderAnalyticsRow(
         }
 
 
+# DateTime64 parses 'YYYY-MM-DD hh:mm:ss.ffffff' in the column's (UTC) zone.
+CLICKHOUSE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
 def _clickhouse_time(value: datetime) -> str:
-    # DateTime64 parses 'YYYY-MM-DD hh:mm:ss.ffffff' in the column's (UTC) zone.
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.strftime(CLICKHOUSE_TIME_FORMAT)
+
+
+def from_clickhouse_time(text: str) -> datetime:
+    """A time as `to_clickhouse` spelled it, back as a UTC datetime."""
+    return datetime.strptime(text, CLICKHOUSE_TIME_FORMAT).replace(tzinfo=UTC)
